@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.urls import ResolverMatch
+
+from testimonia.accounts import access
+from testimonia.accounts.services import membership_roles
+from testimonia.accounts.exceptions import WorkspaceAccessDenied
+from testimonia.accounts.models import Workspace
+from testimonia.accounts.roles import grants
+
+logger = logging.getLogger("testimonia.access")
+
+
+def resolve_rule(view: Callable[..., Any], match: ResolverMatch | None) -> access.Rule | None:
+    rule = access.rule_of(view)
+    if rule is not None or match is None:
+        return rule
+    for namespace in match.namespaces:
+        if namespace in access.THIRD_PARTY_NAMESPACES:
+            return access.THIRD_PARTY_NAMESPACES[namespace]
+    if match.url_name and not match.namespaces:
+        return access.THIRD_PARTY_RULES.get(match.url_name)
+    return None
+
+
+class AccessPolicyMiddleware:
+    """Enforce the declared rule of the resolved view before it runs; no rule, no access."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., Any],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponseBase | None:
+        rule = resolve_rule(view_func, request.resolver_match)
+        if rule is None:
+            logger.error("route without access rule refused: %s", request.resolver_match)
+            raise Http404
+        if rule.kind in (access.Kind.PUBLIC, access.Kind.API):
+            return None
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if rule.kind is access.Kind.AUTHENTICATED:
+            return None
+        if rule.kind is access.Kind.STAFF:
+            if user.is_staff:
+                return None
+            return HttpResponse(status=403)
+        # Kind.WORKSPACE
+        slug = view_kwargs.get("workspace")
+        if not isinstance(slug, str) or rule.capability is None:
+            logger.error("workspace rule on a route without <workspace>: %s", request.path)
+            raise Http404
+        roles = membership_roles(user, slug)
+        if not roles:
+            # Not a member (or no such workspace): indistinguishable, so nothing leaks.
+            raise Http404
+        if not grants(roles, rule.capability):
+            raise WorkspaceAccessDenied(rule.capability)
+        request.workspace = Workspace.objects.get(slug=slug)  # type: ignore[attr-defined]
+        request.workspace_roles = roles  # type: ignore[attr-defined]
+        return None

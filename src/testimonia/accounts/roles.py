@@ -1,0 +1,64 @@
+"""Roles and the capabilities each one grants: the declared access policy.
+
+The access-rule tests read this table and check every route against it, so changing who may
+do what is a change here, reviewed in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    INVESTIGATOR = "investigator", _("Investigator")
+    ANALYST = "analyst", _("Analyst")
+    LEGAL_OFFICER = "legal_officer", _("Legal officer")
+    PROTECTION_OFFICER = "protection_officer", _("Protection officer")
+    REVIEWER = "reviewer", _("Reviewer")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Capability(StrEnum):
+    VIEW_WORKSPACE = "view_workspace"
+    VIEW_EVIDENCE = "view_evidence"
+    ADD_EVIDENCE = "add_evidence"
+    VIEW_RECORDS = "view_records"
+    EDIT_RECORDS = "edit_records"
+    VIEW_CASES = "view_cases"
+    VIEW_JOBS = "view_jobs"
+    MANAGE_MEMBERS = "manage_members"
+
+
+_INTERNAL = frozenset(
+    {
+        Role.INVESTIGATOR,
+        Role.ANALYST,
+        Role.LEGAL_OFFICER,
+        Role.PROTECTION_OFFICER,
+        Role.ADMINISTRATOR,
+    }
+)
+
+# Reviewers are external: they see only what was disclosed to their mechanism (cases app),
+# never the vault or the working records of the workspace.
+POLICY: dict[Capability, frozenset[Role]] = {
+    Capability.VIEW_WORKSPACE: frozenset(Role),
+    Capability.VIEW_EVIDENCE: _INTERNAL,
+    Capability.ADD_EVIDENCE: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    Capability.VIEW_RECORDS: _INTERNAL,
+    Capability.EDIT_RECORDS: frozenset({Role.INVESTIGATOR, Role.ANALYST, Role.ADMINISTRATOR}),
+    Capability.VIEW_CASES: frozenset({*_INTERNAL, Role.REVIEWER}),
+    Capability.VIEW_JOBS: _INTERNAL,
+    Capability.MANAGE_MEMBERS: frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def roles_with(capability: Capability) -> frozenset[Role]:
+    return POLICY[capability]
+
+
+def grants(roles: frozenset[str] | set[str], capability: Capability) -> bool:
+    return any(role in POLICY[capability] for role in roles)

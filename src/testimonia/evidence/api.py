@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from testimonia.accounts.api_auth import api_workspace
+from testimonia.accounts.roles import Capability
+from testimonia.evidence.exceptions import UploadTooLarge
+from testimonia.evidence.models import Item
+from testimonia.evidence.services import add_item, items_of
+
+router = Router(tags=["evidence"])
+
+
+class ItemOut(Schema):
+    id: int
+    filename: str
+    sha256: str
+    sha512: str | None
+    size: int
+    media_type: str
+    source: str
+    added_by: str | None
+    added_at: datetime
+    duplicate: bool = False
+
+
+def item_out(item: Item, *, duplicate: bool = False) -> ItemOut:
+    return ItemOut(
+        id=item.pk,
+        filename=item.original_filename,
+        sha256=item.blob.sha256,
+        sha512=item.blob.sha512 or None,
+        size=item.blob.size,
+        media_type=item.blob.media_type,
+        source=item.source,
+        added_by=item.added_by.get_username() if item.added_by else None,
+        added_at=item.added_at,
+        duplicate=duplicate,
+    )
+
+
+@router.get("", response=list[ItemOut], summary="Evidence items of the workspace")
+@api_workspace(Capability.VIEW_EVIDENCE)
+def list_items(request: HttpRequest, workspace: str, limit: int = 100, offset: int = 0) -> list[ItemOut]:
+    if not 1 <= limit <= 1000 or offset < 0:
+        raise HttpError(400, "limit must be 1..1000 and offset >= 0")
+    rows = items_of(request.workspace)[offset : offset + limit]  # type: ignore[attr-defined]
+    return [item_out(item) for item in rows]
+
+
+@router.get("/{item_id}", response=ItemOut, summary="One evidence item")
+@api_workspace(Capability.VIEW_EVIDENCE)
+def get_item(request: HttpRequest, workspace: str, item_id: int) -> ItemOut:
+    item = get_object_or_404(items_of(request.workspace), pk=item_id)  # type: ignore[attr-defined]
+    return item_out(item)
+
+
+@router.post("", response={201: ItemOut, 200: ItemOut}, summary="Upload one file")
+@api_workspace(Capability.ADD_EVIDENCE)
+def upload_item(
+    request: HttpRequest,
+    workspace: str,
+    file: File[UploadedFile],
+    source: Form[str] = "",
+) -> tuple[int, ItemOut]:
+    try:
+        result = add_item(
+            request.user,  # type: ignore[arg-type]
+            request.workspace,  # type: ignore[attr-defined]
+            file.chunks(),
+            filename=file.name or "",
+            source=source,
+        )
+    except UploadTooLarge as exc:
+        raise HttpError(413, str(exc)) from exc
+    status = 200 if result.duplicate else 201
+    return status, item_out(result.item, duplicate=result.duplicate)

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from django.core.exceptions import SuspiciousOperation
+
+
+class EvidenceError(Exception):
+    """A user mistake in an evidence operation; the message is safe to show."""
+
+
+class UploadTooLarge(EvidenceError):
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the file is larger than the upload limit of {limit:,} bytes "
+            "(TESTIMONIA_MAX_UPLOAD_BYTES)"
+        )
+        self.limit = limit
+
+
+class DigestMismatch(SuspiciousOperation):
+    """Stored bytes no longer match their recorded digest: tampering or media failure."""
+
+    def __init__(self, item: str, algorithm: str, expected: str, found: str) -> None:
+        super().__init__(f"{item}: {algorithm} expected {expected}, found {found}")
+        self.item = item
+        self.algorithm = algorithm
+        self.expected = expected
+        self.found = found

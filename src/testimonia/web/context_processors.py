@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from testimonia.accounts.roles import grants
+from testimonia.web.sections import SECTIONS
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The sections of the current workspace that the user's roles open, built or not."""
+    workspace = getattr(request, "workspace", None)
+    if workspace is None:
+        return {}
+    roles = getattr(request, "workspace_roles", frozenset())
+    items = []
+    for section in SECTIONS:
+        if not grants(roles, section.capability):
+            continue
+        if section.url_name:
+            url = reverse(section.url_name, kwargs={"workspace": workspace.slug})
+        else:
+            url = reverse(
+                "web:section", kwargs={"workspace": workspace.slug, "section": section.key}
+            )
+        items.append({"key": section.key, "title": section.title, "url": url,
+                      "built": section.url_name is not None})
+    return {"workspace": workspace, "workspace_roles": sorted(roles), "nav_sections": items}

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkspaceForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    slug = forms.SlugField(
+        label=_("Identifier"),
+        max_length=64,
+        required=False,
+        help_text=_("Latin letters, digits and hyphens, used in addresses. Leave empty to derive "
+                    "it from the name."),
+    )
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(label=_("Files"))
+    source = forms.CharField(
+        label=_("Source"),
+        max_length=500,
+        required=False,
+        help_text=_("Where the files came from: a person's pseudonym, a channel, an organisation."),
+    )

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from testimonia.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("portal/", views.portal, name="portal"),
+    path("workspaces/new/", views.workspace_create, name="workspace_create"),
+    path("w/<slug:workspace>/", views.dashboard, name="dashboard"),
+    path("w/<slug:workspace>/evidence/", views.evidence, name="evidence"),
+    path("w/<slug:workspace>/evidence/upload/", views.evidence_upload, name="evidence_upload"),
+    path("w/<slug:workspace>/incidents/", views.incidents, name="incidents"),
+    path("w/<slug:workspace>/cases/", views.cases, name="cases"),
+    path("w/<slug:workspace>/jobs/", views.jobs, name="jobs"),
+    path("w/<slug:workspace>/section/<slug:section>/", views.section, name="section"),
+]

@@ -1,0 +1,206 @@
+"""Web UI views: thin adapters that validate, call one service, and render."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from testimonia.accounts import access
+from testimonia.accounts.exceptions import AccountsError
+from testimonia.accounts.models import Workspace
+from testimonia.accounts.roles import Capability, grants
+from testimonia.accounts.services import create_workspace, workspaces_for
+from testimonia.cases.models import Case
+from testimonia.evidence.exceptions import EvidenceError
+from testimonia.evidence.services import add_item, items_of
+from testimonia.incidents.models import Incident
+from testimonia.jobs.models import Job
+from testimonia.web.forms import UploadForm, WorkspaceForm
+from testimonia.web.sections import SECTIONS_BY_KEY
+
+logger = logging.getLogger("testimonia.web")
+
+
+def _workspace(request: HttpRequest) -> Workspace:
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    return workspace
+
+
+@access.public
+@require_GET
+def health(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@access.authenticated
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    workspaces = workspaces_for(request.user)
+    return render(request, "web/home.html", {"workspaces": workspaces})
+
+
+@access.staff_only
+@require_http_methods(["GET", "POST"])
+def workspace_create(request: HttpRequest) -> HttpResponse:
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workspace = create_workspace(
+                request.user,  # type: ignore[arg-type]
+                form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"] or None,
+                description=form.cleaned_data["description"],
+            )
+        except AccountsError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Workspace created."))
+            return redirect("web:dashboard", workspace=workspace.slug)
+    return render(request, "web/workspace_form.html", {"form": form})
+
+
+@access.workspace_member(Capability.VIEW_WORKSPACE)
+@require_GET
+def dashboard(request: HttpRequest, workspace: str) -> HttpResponse:
+    ws = _workspace(request)
+    roles = request.workspace_roles  # type: ignore[attr-defined]
+    counts = {}
+    if grants(roles, Capability.VIEW_EVIDENCE):
+        counts["items"] = items_of(ws).count()
+    if grants(roles, Capability.VIEW_RECORDS):
+        counts["incidents"] = Incident.objects.filter(workspace=ws).count()
+    if grants(roles, Capability.VIEW_CASES):
+        counts["cases"] = Case.objects.filter(workspace=ws).count()
+    return render(request, "web/dashboard.html", {"counts": counts})
+
+
+@access.workspace_member(Capability.VIEW_EVIDENCE)
+@require_GET
+def evidence(request: HttpRequest, workspace: str) -> HttpResponse:
+    ws = _workspace(request)
+    can_add = grants(request.workspace_roles, Capability.ADD_EVIDENCE)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/evidence.html",
+        {"items": items_of(ws)[:500], "form": UploadForm() if can_add else None},
+    )
+
+
+@access.workspace_member(Capability.ADD_EVIDENCE)
+@require_POST
+def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
+    ws = _workspace(request)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("files", []):
+            messages.error(request, error)
+        return redirect("web:evidence", workspace=ws.slug)
+    added = duplicates = 0
+    for upload in form.cleaned_data["files"]:
+        try:
+            result = add_item(
+                request.user,  # type: ignore[arg-type]
+                ws,
+                upload.chunks(),
+                filename=upload.name or "",
+                source=form.cleaned_data["source"],
+            )
+        except EvidenceError as exc:
+            messages.error(request, f"{upload.name}: {exc}")
+            continue
+        if result.duplicate:
+            duplicates += 1
+        else:
+            added += 1
+    if added:
+        messages.success(request, _("%(count)d file(s) stored.") % {"count": added})
+    if duplicates:
+        messages.info(
+            request,
+            _("%(count)d file(s) were already in this workspace.") % {"count": duplicates},
+        )
+    return redirect("web:evidence", workspace=ws.slug)
+
+
+@access.workspace_member(Capability.VIEW_RECORDS)
+@require_GET
+def incidents(request: HttpRequest, workspace: str) -> HttpResponse:
+    rows = Incident.objects.filter(workspace=_workspace(request))
+    return render(request, "web/incidents.html", {"incidents": rows})
+
+
+@access.workspace_member(Capability.VIEW_CASES)
+@require_GET
+def cases(request: HttpRequest, workspace: str) -> HttpResponse:
+    rows = Case.objects.filter(workspace=_workspace(request)).prefetch_related("incidents")
+    return render(request, "web/cases.html", {"cases": rows})
+
+
+@access.workspace_member(Capability.VIEW_JOBS)
+@require_GET
+def jobs(request: HttpRequest, workspace: str) -> HttpResponse:
+    rows = Job.objects.filter(workspace=_workspace(request))[:100]
+    template = "web/_jobs_table.html" if request.headers.get("HX-Request") else "web/jobs.html"
+    return render(request, template, {"jobs": rows})
+
+
+@access.workspace_member(Capability.VIEW_WORKSPACE)
+@require_GET
+def section(request: HttpRequest, workspace: str, section: str) -> HttpResponse:
+    found = SECTIONS_BY_KEY.get(section)
+    if found is None or found.url_name is not None:
+        raise Http404
+    if not grants(request.workspace_roles, found.capability):  # type: ignore[attr-defined]
+        raise PermissionDenied
+    return render(request, "web/not_built.html", {"section": found})
+
+
+@access.public
+@require_GET
+def portal(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/portal.html")
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "No such resource."}}, status=404
+        )
+    return render(request, "web/error.html", {"status": 404}, status=404)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "forbidden", "message": "Your role does not allow this."}},
+            status=403,
+        )
+    return render(request, "web/error.html", {"status": 403}, status=403)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "bad_request", "message": "The request was malformed."}},
+            status=400,
+        )
+    return render(request, "web/error.html", {"status": 400}, status=400)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    # The detail went to the log with this id; the client gets only the id.
+    error_id = uuid.uuid4().hex[:12]
+    logger.error("server error %s on %s %s", error_id, request.method, request.path)
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": "Internal error.", "error_id": error_id}},
+            status=500,
+        )
+    return render(request, "web/error.html", {"status": 500, "error_id": error_id}, status=500)
