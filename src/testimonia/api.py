@@ -4,8 +4,6 @@ Every error body is ``{"error": {"code": str, "message": str, ...}}``; validatio
 ``details`` (a list of ``{loc, msg}``) and server errors an ``error_id`` found in the log.
 """
 
-from __future__ import annotations
-
 import logging
 import uuid
 from typing import Any
@@ -16,7 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from testimonia.accounts.api import router as accounts_router
-from testimonia.accounts.api_auth import API_AUTH
+from testimonia.accounts.api_auth import API_AUTH, api_public
 from testimonia.evidence.api import router as evidence_router
 from testimonia.jobs.api import router as jobs_router
 
@@ -30,6 +28,8 @@ api = NinjaAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
     auth=API_AUTH,
+    # The schema and its docs page describe the API, not its data: public.
+    docs_decorator=api_public,
 )
 
 
@@ -92,5 +92,5 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 api.add_router("/", accounts_router)
-api.add_router("/workspaces/{workspace}/items", evidence_router)
-api.add_router("/workspaces/{workspace}/jobs", jobs_router)
+api.add_router("/", evidence_router)
+api.add_router("/", jobs_router)

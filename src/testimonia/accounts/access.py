@@ -114,6 +114,8 @@ THIRD_PARTY_RULES: dict[str, Rule] = {
     **{name: PUBLIC for name in _ALLAUTH_PUBLIC},
     **{name: AUTHENTICATED for name in _ALLAUTH_AUTHENTICATED},
     "set_language": PUBLIC,
+    # django-ninja's API root only ever answers 404 (it exists so URLs can be reversed).
+    "api-v1:api-root": PUBLIC,
 }
 # Whole namespaces whose views check access themselves and whose rule is fixed here.
 THIRD_PARTY_NAMESPACES: dict[str, Rule] = {"admin": STAFF}

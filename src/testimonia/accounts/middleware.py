@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.urls import ResolverMatch
+from ninja.operation import PathView
 
 from testimonia.accounts import access
 from testimonia.accounts.services import membership_roles
@@ -17,15 +17,35 @@ from testimonia.accounts.roles import grants
 logger = logging.getLogger("testimonia.access")
 
 
-def resolve_rule(view: Callable[..., Any], match: ResolverMatch | None) -> access.Rule | None:
+def is_api_view(view: Callable[..., Any]) -> bool:
+    """django-ninja's per-path view: its operations carry their own rules (see api_auth)."""
+    return any(
+        isinstance(cell.cell_contents, PathView)
+        for cell in getattr(view, "__closure__", None) or ()
+    )
+
+
+def api_operations(view: Callable[..., Any]) -> list[Any]:
+    for cell in getattr(view, "__closure__", None) or ():
+        if isinstance(cell.cell_contents, PathView):
+            return list(cell.cell_contents.operations)
+    return []
+
+
+def resolve_rule(
+    view: Callable[..., Any], namespaces: list[str], url_name: str | None
+) -> access.Rule | None:
+    """The rule that governs a resolved route, or None when it declares none."""
     rule = access.rule_of(view)
-    if rule is not None or match is None:
+    if rule is not None:
         return rule
-    for namespace in match.namespaces:
+    if is_api_view(view):
+        return access.API
+    for namespace in namespaces:
         if namespace in access.THIRD_PARTY_NAMESPACES:
             return access.THIRD_PARTY_NAMESPACES[namespace]
-    if match.url_name and not match.namespaces:
-        return access.THIRD_PARTY_RULES.get(match.url_name)
+    if url_name:
+        return access.THIRD_PARTY_RULES.get(":".join([*namespaces, url_name]))
     return None
 
 
@@ -45,7 +65,8 @@ class AccessPolicyMiddleware:
         view_args: tuple[Any, ...],
         view_kwargs: dict[str, Any],
     ) -> HttpResponseBase | None:
-        rule = resolve_rule(view_func, request.resolver_match)
+        match = request.resolver_match
+        rule = resolve_rule(view_func, match.namespaces, match.url_name) if match else None
         if rule is None:
             logger.error("route without access rule refused: %s", request.resolver_match)
             raise Http404

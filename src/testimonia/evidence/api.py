@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.http import HttpRequest
@@ -8,7 +6,7 @@ from ninja import File, Form, Router, Schema
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from testimonia.accounts.api_auth import api_workspace
+from testimonia.accounts.api_auth import workspace_auth
 from testimonia.accounts.roles import Capability
 from testimonia.evidence.exceptions import UploadTooLarge
 from testimonia.evidence.models import Item
@@ -45,8 +43,9 @@ def item_out(item: Item, *, duplicate: bool = False) -> ItemOut:
     )
 
 
-@router.get("", response=list[ItemOut], summary="Evidence items of the workspace")
-@api_workspace(Capability.VIEW_EVIDENCE)
+@router.get("/workspaces/{workspace}/items", response=list[ItemOut], summary="Evidence items of the workspace",
+    auth=workspace_auth(Capability.VIEW_EVIDENCE),
+)
 def list_items(request: HttpRequest, workspace: str, limit: int = 100, offset: int = 0) -> list[ItemOut]:
     if not 1 <= limit <= 1000 or offset < 0:
         raise HttpError(400, "limit must be 1..1000 and offset >= 0")
@@ -54,15 +53,17 @@ def list_items(request: HttpRequest, workspace: str, limit: int = 100, offset: i
     return [item_out(item) for item in rows]
 
 
-@router.get("/{item_id}", response=ItemOut, summary="One evidence item")
-@api_workspace(Capability.VIEW_EVIDENCE)
+@router.get("/workspaces/{workspace}/items/{item_id}", response=ItemOut, summary="One evidence item",
+    auth=workspace_auth(Capability.VIEW_EVIDENCE),
+)
 def get_item(request: HttpRequest, workspace: str, item_id: int) -> ItemOut:
     item = get_object_or_404(items_of(request.workspace), pk=item_id)  # type: ignore[attr-defined]
     return item_out(item)
 
 
-@router.post("", response={201: ItemOut, 200: ItemOut}, summary="Upload one file")
-@api_workspace(Capability.ADD_EVIDENCE)
+@router.post("/workspaces/{workspace}/items", response={201: ItemOut, 200: ItemOut}, summary="Upload one file",
+    auth=workspace_auth(Capability.ADD_EVIDENCE),
+)
 def upload_item(
     request: HttpRequest,
     workspace: str,

@@ -1,12 +1,10 @@
-from __future__ import annotations
-
 from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from testimonia.accounts.api_auth import api_workspace
+from testimonia.accounts.api_auth import workspace_auth
 from testimonia.accounts.roles import Capability
 from testimonia.jobs.models import Job
 
@@ -34,15 +32,17 @@ def job_out(job: Job) -> JobOut:
     )
 
 
-@router.get("", response=list[JobOut], summary="Recent background jobs of the workspace")
-@api_workspace(Capability.VIEW_JOBS)
+@router.get("/workspaces/{workspace}/jobs", response=list[JobOut], summary="Recent background jobs of the workspace",
+    auth=workspace_auth(Capability.VIEW_JOBS),
+)
 def list_jobs(request: HttpRequest, workspace: str) -> list[JobOut]:
     rows = Job.objects.filter(workspace=request.workspace)[:100]  # type: ignore[attr-defined]
     return [job_out(job) for job in rows]
 
 
-@router.get("/{job_id}", response=JobOut, summary="One background job and its progress")
-@api_workspace(Capability.VIEW_JOBS)
+@router.get("/workspaces/{workspace}/jobs/{job_id}", response=JobOut, summary="One background job and its progress",
+    auth=workspace_auth(Capability.VIEW_JOBS),
+)
 def get_job(request: HttpRequest, workspace: str, job_id: int) -> JobOut:
     job = get_object_or_404(Job, pk=job_id, workspace=request.workspace)  # type: ignore[attr-defined]
     return job_out(job)

@@ -22,9 +22,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if section.url_name:
             url = reverse(section.url_name, kwargs={"workspace": workspace.slug})
         else:
-            url = reverse(
-                "web:section", kwargs={"workspace": workspace.slug, "section": section.key}
-            )
+            url = reverse(f"web:section_{section.key}", kwargs={"workspace": workspace.slug})
         items.append({"key": section.key, "title": section.title, "url": url,
                       "built": section.url_name is not None})
     return {"workspace": workspace, "workspace_roles": sorted(roles), "nav_sections": items}

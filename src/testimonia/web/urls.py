@@ -1,6 +1,7 @@
 from django.urls import path
 
 from testimonia.web import views
+from testimonia.web.sections import SECTIONS
 
 app_name = "web"
 
@@ -15,5 +16,13 @@ urlpatterns = [
     path("w/<slug:workspace>/incidents/", views.incidents, name="incidents"),
     path("w/<slug:workspace>/cases/", views.cases, name="cases"),
     path("w/<slug:workspace>/jobs/", views.jobs, name="jobs"),
-    path("w/<slug:workspace>/section/<slug:section>/", views.section, name="section"),
+]
+urlpatterns += [
+    path(
+        f"w/<slug:workspace>/{section.key}/",
+        views.not_built_view(section),
+        name=f"section_{section.key}",
+    )
+    for section in SECTIONS
+    if section.url_name is None
 ]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,7 +23,7 @@ from testimonia.evidence.services import add_item, items_of
 from testimonia.incidents.models import Incident
 from testimonia.jobs.models import Job
 from testimonia.web.forms import UploadForm, WorkspaceForm
-from testimonia.web.sections import SECTIONS_BY_KEY
+from testimonia.web.sections import Section
 
 logger = logging.getLogger("testimonia.web")
 
@@ -151,15 +151,16 @@ def jobs(request: HttpRequest, workspace: str) -> HttpResponse:
     return render(request, template, {"jobs": rows})
 
 
-@access.workspace_member(Capability.VIEW_WORKSPACE)
-@require_GET
-def section(request: HttpRequest, workspace: str, section: str) -> HttpResponse:
-    found = SECTIONS_BY_KEY.get(section)
-    if found is None or found.url_name is not None:
-        raise Http404
-    if not grants(request.workspace_roles, found.capability):  # type: ignore[attr-defined]
-        raise PermissionDenied
-    return render(request, "web/not_built.html", {"section": found})
+def not_built_view(section: Section) -> Callable[..., HttpResponse]:
+    """A page for a capability that is planned but not built, guarded by its own capability."""
+
+    @access.workspace_member(section.capability)
+    @require_GET
+    def view(request: HttpRequest, workspace: str) -> HttpResponse:
+        return render(request, "web/not_built.html", {"section": section})
+
+    view.__name__ = f"{section.key}_not_built"
+    return view
 
 
 @access.public

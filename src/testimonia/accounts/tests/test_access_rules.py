@@ -1,0 +1,149 @@
+"""Every route, taken from the URL resolver, declares an access rule, and answers by it."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from testimonia.accounts.access import Kind
+from testimonia.accounts.api_auth import operation_rule
+from testimonia.accounts.middleware import api_operations, is_api_view, resolve_rule
+from testimonia.accounts.roles import POLICY, Role
+from testimonia.conftest import client_for
+
+from .urlwalk import walk
+
+ROUTES = list(walk())
+PARAM_VALUES = {"workspace": "test-ws"}
+
+
+def test_the_walk_finds_the_routes_of_every_layer():
+    names = {r.name for r in ROUTES}
+    assert {"home", "evidence", "account_login", "set_language"} <= names
+    assert any(r.namespaces == ("admin",) for r in ROUTES)
+    assert any(is_api_view(r.callback) for r in ROUTES)
+
+
+def test_every_route_declares_an_access_rule():
+    missing = [
+        r.route for r in ROUTES if resolve_rule(r.callback, list(r.namespaces), r.name) is None
+    ]
+    assert missing == [], f"routes without an access rule: {missing}"
+
+
+def test_every_api_operation_has_an_access_rule():
+    problems = []
+    for r in ROUTES:
+        for op in api_operations(r.callback):
+            if operation_rule(op) is None:
+                problems.append(f"{r.route} {op.methods}: no rule")
+    assert problems == []
+
+
+def _web_workspace_routes():
+    for r in ROUTES:
+        rule = resolve_rule(r.callback, list(r.namespaces), r.name)
+        if rule is not None and rule.kind is Kind.WORKSPACE and not r.is_regex:
+            yield r, rule
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_reach_only_public_routes():
+    client = Client()
+    leaks = []
+    for r in ROUTES:
+        rule = resolve_rule(r.callback, list(r.namespaces), r.name)
+        url = r.fill(PARAM_VALUES)
+        if url is None or rule is None or rule.kind is Kind.PUBLIC:
+            continue
+        if is_api_view(r.callback):
+            continue  # checked per operation below
+        status = client.get(url).status_code
+        if status == 200:
+            leaks.append(url)
+    assert leaks == []
+
+
+@pytest.mark.django_db
+def test_anonymous_api_calls_are_refused_except_public_operations(personas):
+    client = Client()
+    leaks = []
+    for r in ROUTES:
+        url = r.fill(PARAM_VALUES)
+        for op in api_operations(r.callback):
+            rule = operation_rule(op)
+            if url is None or rule is None or rule.kind is Kind.PUBLIC:
+                continue
+            method = op.methods[0].lower()
+            status = getattr(client, method)(url).status_code
+            if status != 401:
+                leaks.append((method, url, status))
+    assert leaks == []
+
+
+@pytest.mark.django_db
+def test_workspace_routes_follow_the_declared_policy_for_every_role(personas):
+    """Members with the capability get through; members without get 403; outsiders 404."""
+    mismatches = []
+    clients = {name: client_for(user) for name, user in personas.items()}
+    for r, rule in _web_workspace_routes():
+        url = r.fill(PARAM_VALUES)
+        allowed = POLICY[rule.capability]
+        for name, client in clients.items():
+            status = client.get(url).status_code
+            if name == "outsider":
+                expected_ok = status == 404
+            elif Role(name) in allowed:
+                expected_ok = status not in (401, 403, 404)
+            else:
+                expected_ok = status == 403
+            if not expected_ok:
+                mismatches.append((url, name, status))
+    assert mismatches == []
+
+
+@pytest.mark.django_db
+def test_api_workspace_operations_follow_the_declared_policy_for_every_role(personas):
+    from testimonia.accounts.services import create_api_token
+
+    mismatches = []
+    tokens = {name: create_api_token(user)[0] for name, user in personas.items()}
+    client = Client()
+    for r in ROUTES:
+        url = r.fill(PARAM_VALUES)
+        for op in api_operations(r.callback):
+            rule = operation_rule(op)
+            if url is None or rule is None or rule.kind is not Kind.WORKSPACE:
+                continue
+            method = op.methods[0].lower()
+            has_object_param = len(r.params) > 1
+            for name, token in tokens.items():
+                status = getattr(client, method)(
+                    url, HTTP_AUTHORIZATION=f"Bearer {token}"
+                ).status_code
+                if name == "outsider":
+                    ok = status == 404
+                elif Role(name) in POLICY[rule.capability]:
+                    ok = status not in (401, 403) and (status != 404 or has_object_param)
+                else:
+                    ok = status == 403
+                if not ok:
+                    mismatches.append((method, url, name, status))
+    assert mismatches == []
+
+
+@pytest.mark.django_db
+def test_a_route_without_a_rule_is_refused(rf, investigator):
+    from testimonia.accounts.middleware import AccessPolicyMiddleware
+    from django.http import Http404, HttpResponse
+    from django.urls import ResolverMatch
+
+    def undeclared(request):
+        return HttpResponse("secret")
+
+    request = rf.get("/somewhere/")
+    request.user = investigator
+    request.resolver_match = ResolverMatch(undeclared, (), {}, url_name="somewhere")
+    middleware = AccessPolicyMiddleware(lambda req: HttpResponse())
+    with pytest.raises(Http404):
+        middleware.process_view(request, undeclared, (), {})

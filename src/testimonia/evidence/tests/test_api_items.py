@@ -1,0 +1,63 @@
+import hashlib
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from testimonia.accounts.services import create_api_token
+
+
+@pytest.fixture
+def api(investigator):
+    token = create_api_token(investigator)[0]
+    return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+@pytest.mark.django_db
+def test_upload_by_api_returns_the_item_with_its_hash(api, workspace):
+    data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    response = api.post(
+        f"/api/v1/workspaces/{workspace.slug}/items",
+        {"file": SimpleUploadedFile("../x/capture.png", data), "source": "Telegram channel"},
+    )
+    assert response.status_code == 201, response.content
+    body = json.loads(response.content)
+    assert body["sha256"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert body["filename"] == "capture.png"
+    assert body["media_type"] == "image/png"
+    assert body["size"] == len(data)
+    assert body["source"] == "Telegram channel"
+    assert body["duplicate"] is False
+
+    listed = json.loads(api.get(f"/api/v1/workspaces/{workspace.slug}/items").content)
+    assert [i["id"] for i in listed] == [body["id"]]
+    one = json.loads(api.get(f"/api/v1/workspaces/{workspace.slug}/items/{body['id']}").content)
+    assert one["sha256"] == body["sha256"]
+
+
+@pytest.mark.django_db
+def test_uploading_the_same_bytes_again_says_duplicate(api, workspace):
+    url = f"/api/v1/workspaces/{workspace.slug}/items"
+    api.post(url, {"file": SimpleUploadedFile("a.txt", b"same")})
+    response = api.post(url, {"file": SimpleUploadedFile("b.txt", b"same")})
+    assert response.status_code == 200
+    assert json.loads(response.content)["duplicate"] is True
+
+
+@pytest.mark.django_db
+def test_items_of_another_workspace_are_not_found(api, investigator, other_workspace):
+    from testimonia.evidence.services import add_item
+
+    other = add_item(None, other_workspace, [b"theirs"], filename="t.txt").item
+    response = api.get(f"/api/v1/workspaces/test-ws/items/{other.pk}")
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_served_and_lists_the_operations():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = json.loads(response.content)
+    assert "/api/v1/workspaces/{workspace}/items" in schema["paths"]
+    assert schema["info"]["title"] == "Testimonia API"

@@ -1,0 +1,88 @@
+import hashlib
+from pathlib import Path
+import stat
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from testimonia.evidence.blobstore import BlobMissing, BlobStore, TooLarge, parse_digest
+
+
+@pytest.fixture
+def store(tmp_path):
+    return BlobStore(tmp_path / "blobs")
+
+
+def test_stored_object_is_addressed_by_its_sha256(store):
+    data = b"photo bytes" * 1000
+    stored = store.put_chunks([data[:100], data[100:]])
+    assert stored.digest == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert stored.size == len(data)
+    assert stored.created
+    assert store.path_for(stored.digest).read_bytes() == data
+
+
+def test_stored_object_is_read_only_and_leaves_no_temporary_file(store):
+    stored = store.put_chunks([b"x"])
+    mode = store.path_for(stored.digest).stat().st_mode
+    assert not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert list(store.incoming.iterdir()) == []
+
+
+def test_same_bytes_are_stored_once_and_never_rewritten(store):
+    first = store.put_chunks([b"same"])
+    inode = store.path_for(first.digest).stat().st_ino
+    second = store.put_chunks([b"sa", b"me"])
+    assert second.digest == first.digest
+    assert not second.created
+    assert store.path_for(first.digest).stat().st_ino == inode
+
+
+def test_too_large_upload_is_refused_and_leaves_nothing(store):
+    with pytest.raises(TooLarge):
+        store.put_chunks([b"a" * 10, b"b" * 10], max_bytes=15)
+    assert list(store.incoming.iterdir()) == []
+    assert not (store.root / "sha256").exists()
+
+
+def test_failure_midway_leaves_no_partial_object(store):
+    def chunks():
+        yield b"partial"
+        raise OSError("disk went away")
+
+    with pytest.raises(OSError, match="disk went away"):
+        store.put_chunks(chunks())
+    assert list(store.incoming.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "digest",
+    ["sha256:../../etc/passwd", "sha512:" + "a" * 64, "sha256:" + "A" * 64, "a" * 64, ""],
+)
+def test_digests_that_could_escape_the_store_are_refused(store, digest):
+    with pytest.raises(ValueError, match="not a sha256 digest"):
+        store.path_for(digest)
+
+
+def test_missing_object_is_named(store):
+    digest = "sha256:" + "0" * 64
+    with pytest.raises(BlobMissing, match=digest):
+        store.open(digest)
+
+
+def test_relative_root_is_refused():
+    with pytest.raises(ValueError, match="absolute"):
+        BlobStore(Path("relative/blobs"))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.binary(max_size=3000), max_size=8))
+def test_any_chunking_gives_the_digest_of_the_whole(tmp_path_factory, chunks):
+    store = BlobStore(tmp_path_factory.mktemp("prop") / "blobs")
+    whole = b"".join(chunks)
+    stored = store.put_chunks(chunks)
+    assert stored.digest == "sha256:" + hashlib.sha256(whole).hexdigest()
+    assert b"".join(store.iter_chunks(stored.digest)) == whole
+    assert stored.head == whole[:8192]
+    assert parse_digest(stored.digest) == hashlib.sha256(whole).hexdigest()
