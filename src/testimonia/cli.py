@@ -345,7 +345,8 @@ def serve_forever(host: str, port: int, *, threads: int, worker: bool, requeue: 
     print(f"Testimonia is serving on http://{host}:{port}/ (Ctrl+C to stop)", flush=True)
 
     def stop(signum: int, frame: Any) -> None:
-        server.close()
+        # Same path as Ctrl+C: leave the serving loop in the main thread; closing the
+        # sockets from here would race with request threads still finishing a response.
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)

@@ -72,11 +72,17 @@ def check_writable(home: Path) -> None:
 
 
 def prepare_home(home: Path) -> None:
-    home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    (home / "tmp").mkdir(mode=0o700, exist_ok=True)
-    key_file = home / SECRET_KEY_FILE
-    if not key_file.exists() and not os.environ.get("TESTIMONIA_SECRET_KEY"):
-        write_private(key_file, generate_secret_key())
+    try:
+        home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (home / "tmp").mkdir(mode=0o700, exist_ok=True)
+        key_file = home / SECRET_KEY_FILE
+        if not key_file.exists() and not os.environ.get("TESTIMONIA_SECRET_KEY"):
+            write_private(key_file, generate_secret_key())
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write to TESTIMONIA_HOME {home} ({exc.strerror}): "
+            "choose a folder you can write to, e.g. TESTIMONIA_HOME=$HOME/testimonia-data"
+        ) from None
 
 
 def write_private(path: Path, text: str) -> None:

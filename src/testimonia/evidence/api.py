@@ -2,7 +2,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -69,7 +69,7 @@ def upload_item(
     workspace: str,
     file: File[UploadedFile],
     source: Form[str] = "",
-) -> tuple[int, ItemOut]:
+) -> Status[ItemOut]:
     try:
         result = add_item(
             request.user,  # type: ignore[arg-type]
@@ -81,4 +81,4 @@ def upload_item(
     except UploadTooLarge as exc:
         raise HttpError(413, str(exc)) from exc
     status = 200 if result.duplicate else 201
-    return status, item_out(result.item, duplicate=result.duplicate)
+    return Status(status, item_out(result.item, duplicate=result.duplicate))

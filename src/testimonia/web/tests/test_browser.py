@@ -18,7 +18,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -42,7 +42,7 @@ ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     if require_service("TESTIMONIA_REQUIRE_BROWSER"):
         pytest.fail(f"TESTIMONIA_REQUIRE_BROWSER=1 but {reason}")
     pytest.skip(reason)
