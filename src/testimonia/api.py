@@ -37,9 +37,17 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
-          429: "rate_limited"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "validation_error",
+    429: "rate_limited",
+}
 
 
 @api.exception_handler(HttpError)
@@ -64,7 +72,9 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        error_body("unauthorized", "Authentication required: send 'Authorization: Bearer <token>'."),
+        error_body(
+            "unauthorized", "Authentication required: send 'Authorization: Bearer <token>'."
+        ),
         status=401,
     )
 

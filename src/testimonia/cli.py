@@ -328,8 +328,9 @@ def run_serve(host: str, port: int, *, threads: int = 8, worker: bool = True) ->
         (Path(settings.TESTIMONIA_HOME) / "tmp").mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"the storage folder is not writable: {exc.strerror}") from None
-    return serve_forever(host, port, threads=threads, worker=worker,
-                         requeue=requeue_interrupted_tasks)
+    return serve_forever(
+        host, port, threads=threads, worker=worker, requeue=requeue_interrupted_tasks
+    )
 
 
 def serve_forever(host: str, port: int, *, threads: int, worker: bool, requeue: Any) -> int:
@@ -363,8 +364,16 @@ def serve_forever(host: str, port: int, *, threads: int, worker: bool, requeue: 
 class WorkerSupervisor:
     """Runs the database task worker as a child process and restarts it if it dies."""
 
-    COMMAND = ("-m", "testimonia", "manage", "db_worker", "--interval", "1",
-               "--no-startup-delay", "--no-reload")
+    COMMAND = (
+        "-m",
+        "testimonia",
+        "manage",
+        "db_worker",
+        "--interval",
+        "1",
+        "--no-startup-delay",
+        "--no-reload",
+    )
 
     def __init__(self) -> None:
         self.process: subprocess.Popen[bytes] | None = None

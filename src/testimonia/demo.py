@@ -47,15 +47,17 @@ def run_demo(port: int, *, serve_after: bool = True) -> int:
             shutil.rmtree(home, ignore_errors=True)
         raise
     print(f"Demo home: {home}")
-    print(f"Open http://127.0.0.1:{port}/ and log in as {DEMO_USERNAME!r} "
-          f"with password {password!r}")
+    print(
+        f"Open http://127.0.0.1:{port}/ and log in as {DEMO_USERNAME!r} with password {password!r}"
+    )
     sys.stdout.flush()
     if not serve_after:
         return EXIT_OK
     from testimonia.jobs.services import requeue_interrupted_tasks
 
-    return serve_forever("127.0.0.1", port, threads=8, worker=True,
-                         requeue=requeue_interrupted_tasks)
+    return serve_forever(
+        "127.0.0.1", port, threads=8, worker=True, requeue=requeue_interrupted_tasks
+    )
 
 
 def check_writable(home: Path) -> None:

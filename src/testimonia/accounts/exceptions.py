@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 from testimonia.accounts.roles import Capability
 
@@ -11,7 +12,9 @@ class AccountsError(Exception):
 
 class WorkspaceExists(AccountsError):
     def __init__(self, slug: str) -> None:
-        super().__init__(f"a workspace with identifier {slug!r} already exists")
+        super().__init__(
+            _("a workspace with identifier %(slug)s already exists") % {"slug": repr(slug)}
+        )
         self.slug = slug
 
 

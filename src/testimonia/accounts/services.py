@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from testimonia.accounts.exceptions import (
     InvalidName,
@@ -32,14 +33,16 @@ def create_workspace(
     """Create a workspace; the acting user (if any) becomes its administrator."""
     name = name.strip()
     if not name:
-        raise InvalidName("a workspace needs a name")
+        raise InvalidName(_("a workspace needs a name"))
     if len(name) > 200:
-        raise InvalidName("a workspace name is at most 200 characters")
+        raise InvalidName(_("a workspace name is at most 200 characters"))
     slug = slugify(slug if slug is not None else name)[:64]
     if not slug:
         raise InvalidName(
-            "the name gives no usable identifier (Latin letters, digits, hyphens): "
-            "pass one with --slug, e.g. --slug gaza-2024"
+            _(
+                "the name gives no usable identifier: give one made of Latin letters, digits "
+                "and hyphens (e.g. gaza-2024)"
+            )
         )
     try:
         # The unique constraint on slug, not a prior lookup, decides the race between two
@@ -88,9 +91,7 @@ def create_user(
             raise InvalidName("password refused: " + " ".join(exc.messages)) from exc
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
-                username=username, password=password, is_staff=is_staff
-            )
+            user = User.objects.create_user(username=username, password=password, is_staff=is_staff)
     except IntegrityError as exc:
         raise UserExists(username) from exc
     return user

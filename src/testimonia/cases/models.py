@@ -25,9 +25,13 @@ class Case(models.Model):
     title = models.CharField(_("title"), max_length=300)
     mechanism = models.CharField(_("mechanism"), max_length=16, choices=Mechanism.choices)
     summary = models.TextField(_("summary"), blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
-    incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="cases")
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    incidents = models.ManyToManyField(
+        "incidents.Incident", verbose_name=_("incidents"), blank=True, related_name="cases"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["title"]

@@ -77,7 +77,9 @@ def database_from(environ: Mapping[str, str], home: Path) -> dict[str, Any]:
         try:
             parsed = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
         except ValueError as exc:
-            raise ImproperlyConfigured(f"TESTIMONIA_DATABASE_URL is not a valid URL: {exc}") from exc
+            raise ImproperlyConfigured(
+                f"TESTIMONIA_DATABASE_URL is not a valid URL: {exc}"
+            ) from exc
         if not parsed.get("NAME"):
             raise ImproperlyConfigured(
                 "TESTIMONIA_DATABASE_URL names no database: use postgres://user@host:5432/dbname."

@@ -8,9 +8,16 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 API_PREFIX = "/api/"
 _CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "validation_error",
-    429: "rate_limited", 500: "server_error",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "server_error",
 }
 
 

@@ -43,17 +43,25 @@ def item_out(item: Item, *, duplicate: bool = False) -> ItemOut:
     )
 
 
-@router.get("/workspaces/{workspace}/items", response=list[ItemOut], summary="Evidence items of the workspace",
+@router.get(
+    "/workspaces/{workspace}/items",
+    response=list[ItemOut],
+    summary="Evidence items of the workspace",
     auth=workspace_auth(Capability.VIEW_EVIDENCE),
 )
-def list_items(request: HttpRequest, workspace: str, limit: int = 100, offset: int = 0) -> list[ItemOut]:
+def list_items(
+    request: HttpRequest, workspace: str, limit: int = 100, offset: int = 0
+) -> list[ItemOut]:
     if not 1 <= limit <= 1000 or offset < 0:
         raise HttpError(400, "limit must be 1..1000 and offset >= 0")
     rows = items_of(request.workspace)[offset : offset + limit]  # type: ignore[attr-defined]
     return [item_out(item) for item in rows]
 
 
-@router.get("/workspaces/{workspace}/items/{item_id}", response=ItemOut, summary="One evidence item",
+@router.get(
+    "/workspaces/{workspace}/items/{item_id}",
+    response=ItemOut,
+    summary="One evidence item",
     auth=workspace_auth(Capability.VIEW_EVIDENCE),
 )
 def get_item(request: HttpRequest, workspace: str, item_id: int) -> ItemOut:
@@ -61,7 +69,10 @@ def get_item(request: HttpRequest, workspace: str, item_id: int) -> ItemOut:
     return item_out(item)
 
 
-@router.post("/workspaces/{workspace}/items", response={201: ItemOut, 200: ItemOut}, summary="Upload one file",
+@router.post(
+    "/workspaces/{workspace}/items",
+    response={201: ItemOut, 200: ItemOut},
+    summary="Upload one file",
     auth=workspace_auth(Capability.ADD_EVIDENCE),
 )
 def upload_item(

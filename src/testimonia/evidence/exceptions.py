@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import SuspiciousOperation
+from django.utils.translation import gettext as _
 
 
 class EvidenceError(Exception):
@@ -10,8 +11,8 @@ class EvidenceError(Exception):
 class UploadTooLarge(EvidenceError):
     def __init__(self, limit: int) -> None:
         super().__init__(
-            f"the file is larger than the upload limit of {limit:,} bytes "
-            "(TESTIMONIA_MAX_UPLOAD_BYTES)"
+            _("the file is larger than the upload limit of %(limit)s bytes")
+            % {"limit": f"{limit:,}"}
         )
         self.limit = limit
 

@@ -20,6 +20,8 @@ class Blob(models.Model):
                 condition=models.Q(sha256__startswith="sha256:"), name="blob_sha256_labelled"
             ),
         ]
+        verbose_name = _("stored original")
+        verbose_name_plural = _("stored originals")
 
     def __str__(self) -> str:
         return self.sha256

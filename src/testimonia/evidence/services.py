@@ -11,6 +11,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from testimonia.accounts.models import User, Workspace
 from testimonia.evidence import blobstore
@@ -74,7 +75,9 @@ def add_item(
         )
         if not blob.sha512:
             transaction.on_commit(lambda: enqueue_complete_digests([blob.pk], actor, workspace))
-    logger.info("item %s stored in workspace %s (duplicate=%s)", item.pk, workspace.slug, not created)
+    logger.info(
+        "item %s stored in workspace %s (duplicate=%s)", item.pk, workspace.slug, not created
+    )
     return AddedItem(item=item, duplicate=not created)
 
 
@@ -90,7 +93,7 @@ def enqueue_complete_digests(
 
     enqueue_job(
         run_complete_digests,
-        label="Compute SHA-512 of stored originals",
+        label=gettext_noop("Compute SHA-512 of stored originals"),
         workspace=workspace,
         requested_by=actor,
         args=[blob_ids],

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import logging
 
+from django.utils.translation import gettext_noop
+
 from testimonia.core.tasks import task
 from testimonia.evidence import blobstore
 from testimonia.evidence.exceptions import DigestMismatch
@@ -34,7 +36,12 @@ def run_complete_digests(job_id: int, blob_ids: list[int]) -> int:
             damaged += 1
             logger.exception("stored object %s failed its check", blob.pk)
     if damaged:
-        finish_job(job_id, failed=True, message=f"{damaged} stored object(s) failed their check")
+        finish_job(
+            job_id,
+            failed=True,
+            message=gettext_noop("%(count)d stored object(s) failed their check"),
+            message_args={"count": damaged},
+        )
     else:
         finish_job(job_id)
     return len(blob_ids)

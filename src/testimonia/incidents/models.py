@@ -20,13 +20,19 @@ class Incident(models.Model):
     description = models.TextField(_("description"), blank=True)
     occurred_on = models.DateField(_("date"), null=True, blank=True)
     place_name = models.CharField(_("place"), max_length=200, blank=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
-    evidence = models.ManyToManyField("evidence.Item", blank=True, related_name="incidents")
-    created_at = models.DateTimeField(auto_now_add=True)
+    evidence = models.ManyToManyField(
+        "evidence.Item", verbose_name=_("evidence"), blank=True, related_name="incidents"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-occurred_on", "-id"]

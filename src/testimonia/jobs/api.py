@@ -26,13 +26,23 @@ class JobOut(Schema):
 
 def job_out(job: Job) -> JobOut:
     return JobOut(
-        id=job.pk, label=job.label, status=job.status, done=job.done, total=job.total,
-        unit=job.unit, percent=job.percent, message=job.message,
-        created_at=job.created_at, updated_at=job.updated_at,
+        id=job.pk,
+        label=job.label,
+        status=job.status,
+        done=job.done,
+        total=job.total,
+        unit=job.unit,
+        percent=job.percent,
+        message=job.message,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
     )
 
 
-@router.get("/workspaces/{workspace}/jobs", response=list[JobOut], summary="Recent background jobs of the workspace",
+@router.get(
+    "/workspaces/{workspace}/jobs",
+    response=list[JobOut],
+    summary="Recent background jobs of the workspace",
     auth=workspace_auth(Capability.VIEW_JOBS),
 )
 def list_jobs(request: HttpRequest, workspace: str) -> list[JobOut]:
@@ -40,7 +50,10 @@ def list_jobs(request: HttpRequest, workspace: str) -> list[JobOut]:
     return [job_out(job) for job in rows]
 
 
-@router.get("/workspaces/{workspace}/jobs/{job_id}", response=JobOut, summary="One background job and its progress",
+@router.get(
+    "/workspaces/{workspace}/jobs/{job_id}",
+    response=JobOut,
+    summary="One background job and its progress",
     auth=workspace_auth(Capability.VIEW_JOBS),
 )
 def get_job(request: HttpRequest, workspace: str, job_id: int) -> JobOut:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 
 class Job(models.Model):
@@ -26,18 +26,25 @@ class Job(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # Label and message are stored untranslated (msgids marked with gettext_noop) and
+    # translated when shown, in the reader's language; message_args fill their placeholders.
     label = models.CharField(_("label"), max_length=200)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    done = models.PositiveBigIntegerField(default=0)
-    total = models.PositiveBigIntegerField(null=True)
-    unit = models.CharField(max_length=16, default="items")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveBigIntegerField(_("done"), default=0)
+    total = models.PositiveBigIntegerField(_("total"), null=True)
+    unit = models.CharField(_("unit"), max_length=16, default="items")
     # A short, user-safe message (never exception text, which may carry paths or personal data).
-    message = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    message = models.CharField(_("message"), max_length=200, blank=True)
+    message_args = models.JSONField(_("message arguments"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(total__isnull=True) | models.Q(done__lte=models.F("total")),
@@ -53,6 +60,17 @@ class Job(models.Model):
         if not self.total:
             return None
         return min(100, round(100 * self.done / self.total))
+
+    @property
+    def display_label(self) -> str:
+        return gettext(self.label)
+
+    @property
+    def display_message(self) -> str:
+        try:
+            return gettext(self.message) % self.message_args
+        except (KeyError, TypeError, ValueError):
+            return gettext(self.message)
 
     @property
     def finished(self) -> bool:

@@ -61,10 +61,22 @@ def report_progress(job_id: int, done: int, total: int | None = None) -> None:
     Job.objects.filter(pk=job_id).update(**updates)
 
 
-def finish_job(job_id: int, *, failed: bool = False, message: str = "") -> None:
+def finish_job(
+    job_id: int,
+    *,
+    failed: bool = False,
+    message: str = "",
+    message_args: dict[str, Any] | None = None,
+) -> None:
+    """`message` is a msgid marked with gettext_noop; it is translated when shown."""
     status = Job.Status.FAILED if failed else Job.Status.SUCCEEDED
     jobs = Job.objects.filter(pk=job_id)
-    jobs.update(status=status, message=message[:200], updated_at=timezone.now())
+    jobs.update(
+        status=status,
+        message=message[:200],
+        message_args=message_args or {},
+        updated_at=timezone.now(),
+    )
     if not failed:
         jobs.filter(total__isnull=False).update(done=F("total"))
 

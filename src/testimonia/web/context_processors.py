@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from testimonia.accounts.roles import grants
+from testimonia.accounts.roles import Role, grants
 from testimonia.web.sections import SECTIONS
 
 
@@ -23,6 +23,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             url = reverse(section.url_name, kwargs={"workspace": workspace.slug})
         else:
             url = reverse(f"web:section_{section.key}", kwargs={"workspace": workspace.slug})
-        items.append({"key": section.key, "title": section.title, "url": url,
-                      "built": section.url_name is not None})
-    return {"workspace": workspace, "workspace_roles": sorted(roles), "nav_sections": items}
+        items.append(
+            {
+                "key": section.key,
+                "title": section.title,
+                "url": url,
+                "built": section.url_name is not None,
+            }
+        )
+    return {
+        "workspace": workspace,
+        "workspace_role_labels": [Role(r).label for r in sorted(roles)],
+        "nav_sections": items,
+    }

@@ -12,8 +12,10 @@ class WorkspaceForm(forms.Form):
         label=_("Identifier"),
         max_length=64,
         required=False,
-        help_text=_("Latin letters, digits and hyphens, used in addresses. Leave empty to derive "
-                    "it from the name."),
+        help_text=_(
+            "Latin letters, digits and hyphens, used in addresses. Leave empty to derive "
+            "it from the name."
+        ),
     )
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from testimonia.accounts import access
@@ -120,11 +121,19 @@ def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
         else:
             added += 1
     if added:
-        messages.success(request, _("%(count)d file(s) stored.") % {"count": added})
+        messages.success(
+            request,
+            ngettext("%(count)d file stored.", "%(count)d files stored.", added) % {"count": added},
+        )
     if duplicates:
         messages.info(
             request,
-            _("%(count)d file(s) were already in this workspace.") % {"count": duplicates},
+            ngettext(
+                "%(count)d file was already in this workspace.",
+                "%(count)d files were already in this workspace.",
+                duplicates,
+            )
+            % {"count": duplicates},
         )
     return redirect("web:evidence", workspace=ws.slug)
 

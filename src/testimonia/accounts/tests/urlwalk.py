@@ -33,7 +33,9 @@ class Route:
 
 
 def walk(
-    patterns: list[Any] | None = None, prefix: str = "", namespaces: tuple[str, ...] = (),
+    patterns: list[Any] | None = None,
+    prefix: str = "",
+    namespaces: tuple[str, ...] = (),
     regex: bool = False,
 ) -> Iterator[Route]:
     if patterns is None:

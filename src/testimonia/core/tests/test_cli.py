@@ -13,16 +13,18 @@ from testimonia.cli import build_parser
 
 
 def run(*args, home=None, env=None, stdin=None):
-    environ = {
-        k: v for k, v in os.environ.items()
-        if not k.startswith(("TESTIMONIA_", "DJANGO_"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TESTIMONIA_", "DJANGO_"))}
     if home is not None:
         environ["TESTIMONIA_HOME"] = str(home)
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "testimonia", *args],
-        capture_output=True, text=True, env=environ, input=stdin, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=environ,
+        input=stdin,
+        timeout=120,
+        check=False,
     )
 
 
@@ -105,12 +107,23 @@ def test_demo_twice_keeps_the_same_data_and_login(demo_home):
 
 def test_workspace_user_and_token_commands_work_together(demo_home):
     home, _ = demo_home
-    created = run("workspace", "create", "التحقيق في الهجمات", "--slug", "attacks", "--json",
-                  home=home)
+    created = run(
+        "workspace", "create", "التحقيق في الهجمات", "--slug", "attacks", "--json", home=home
+    )
     assert created.returncode == 0, created.stderr
     assert json.loads(created.stdout) == {"slug": "attacks", "name": "التحقيق في الهجمات"}
-    user = run("user", "create", "amal", "--role", "analyst", "--workspace", "attacks",
-               "--password-stdin", home=home, stdin="a-long-enough-passphrase-42\n")
+    user = run(
+        "user",
+        "create",
+        "amal",
+        "--role",
+        "analyst",
+        "--workspace",
+        "attacks",
+        "--password-stdin",
+        home=home,
+        stdin="a-long-enough-passphrase-42\n",
+    )
     assert user.returncode == 0, user.stderr
     assert "created user amal as analyst in attacks" in user.stdout
     token = run("token", "create", "--user", "amal", home=home)
@@ -120,22 +133,43 @@ def test_workspace_user_and_token_commands_work_together(demo_home):
 
 def test_duplicate_workspace_is_a_one_line_error(demo_home):
     home, _ = demo_home
-    one_line_error(run("workspace", "create", "Demo", "--slug", "demo", home=home),
-                   "already exists")
+    one_line_error(
+        run("workspace", "create", "Demo", "--slug", "demo", home=home), "already exists"
+    )
 
 
 def test_user_for_a_missing_workspace_is_refused_and_nothing_is_created(demo_home):
     home, _ = demo_home
-    result = run("user", "create", "ghost", "--role", "analyst", "--workspace", "nowhere",
-                 "--password-stdin", home=home, stdin="a-long-enough-passphrase-42\n")
+    result = run(
+        "user",
+        "create",
+        "ghost",
+        "--role",
+        "analyst",
+        "--workspace",
+        "nowhere",
+        "--password-stdin",
+        home=home,
+        stdin="a-long-enough-passphrase-42\n",
+    )
     one_line_error(result, "no workspace 'nowhere'")
     one_line_error(run("token", "create", "--user", "ghost", home=home), "no user 'ghost'")
 
 
 def test_weak_password_is_refused_with_the_reason(demo_home):
     home, _ = demo_home
-    result = run("user", "create", "weak", "--role", "analyst", "--workspace", "demo",
-                 "--password-stdin", home=home, stdin="123\n")
+    result = run(
+        "user",
+        "create",
+        "weak",
+        "--role",
+        "analyst",
+        "--workspace",
+        "demo",
+        "--password-stdin",
+        home=home,
+        stdin="123\n",
+    )
     one_line_error(result, "password refused")
 
 
@@ -158,8 +192,12 @@ def test_bad_database_url_creates_nothing(tmp_path):
 
 def test_unreachable_database_creates_nothing(tmp_path):
     home = tmp_path / "home"
-    result = run("demo", "--no-serve", home=home,
-                 env={"TESTIMONIA_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"})
+    result = run(
+        "demo",
+        "--no-serve",
+        home=home,
+        env={"TESTIMONIA_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"},
+    )
     one_line_error(result, "cannot use the database")
     assert not home.exists()
 
@@ -168,8 +206,10 @@ def test_unwritable_home_is_a_one_line_error(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     one_line_error(run("demo", "--no-serve", home=blocker / "home"), "not a folder")
-    one_line_error(run("demo", "--no-serve", home=Path("/proc/testimonia-home")),
-                   "cannot write to TESTIMONIA_HOME")
+    one_line_error(
+        run("demo", "--no-serve", home=Path("/proc/testimonia-home")),
+        "cannot write to TESTIMONIA_HOME",
+    )
 
 
 def test_port_in_use_is_a_one_line_error_and_creates_nothing(tmp_path):

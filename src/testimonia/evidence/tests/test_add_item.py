@@ -42,11 +42,16 @@ def test_background_check_names_an_object_whose_bytes_changed(investigator, work
     path = blob_store().path_for(item.blob.sha256)
     path.chmod(0o644)
     path.write_bytes(b"tampered")
-    job = enqueue_job(run_complete_digests, label="check", workspace=workspace,
-                      requested_by=None, args=[[item.blob.pk]])
+    job = enqueue_job(
+        run_complete_digests,
+        label="check",
+        workspace=workspace,
+        requested_by=None,
+        args=[[item.blob.pk]],
+    )
     job.refresh_from_db()
     assert job.status == Job.Status.FAILED
-    assert "1 stored object(s) failed their check" in job.message
+    assert job.display_message == "1 stored object(s) failed their check"
 
 
 @pytest.mark.django_db

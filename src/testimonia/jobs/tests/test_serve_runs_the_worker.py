@@ -54,6 +54,7 @@ def test_serve_answers_http_and_its_worker_completes_queued_jobs(tmp_path):
     server = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
+
         def healthy():
             try:
                 return get_json(f"{base}/api/v1/health") == {"status": "ok"}
@@ -61,6 +62,7 @@ def test_serve_answers_http_and_its_worker_completes_queued_jobs(tmp_path):
                 return False
 
         wait_until(healthy)
+
         # The demo queued one digest job per file; the worker inside `serve` runs them.
         def all_done():
             jobs = get_json(f"{base}/api/v1/workspaces/demo/jobs", token)
@@ -87,8 +89,9 @@ def test_tasks_left_running_by_a_killed_worker_are_requeued(settings, workspace)
     from testimonia.jobs.services import enqueue_job, requeue_interrupted_tasks
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    job = enqueue_job(run_complete_digests, label="x", workspace=workspace, requested_by=None,
-                      args=[[]])
+    job = enqueue_job(
+        run_complete_digests, label="x", workspace=workspace, requested_by=None, args=[[]]
+    )
     # Simulate a worker killed mid-task: the row says RUNNING and nobody will finish it.
     DBTaskResult.objects.update(status="RUNNING")
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
