@@ -7,7 +7,6 @@ investigator, analyst, legal_officer, protection_officer, reviewer, administrato
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,9 @@ PASSWORD = "correct-horse-battery-staple-9"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_storage(tmp_path: Path, settings: Any) -> Iterator[None]:
+def _isolated_storage(tmp_path: Path, settings: Any) -> None:
     """Each test gets its own blob store under tmp_path."""
     settings.TESTIMONIA_STORAGE_ROOT = tmp_path / "blobs"
-    yield
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from testimonia.core.config import (
     storage_root_from,
 )
 
-DEMO_PASSWORD_FILE = "demo_password"
+DEMO_PASSWORD_FILE = "demo_password"  # noqa: S105 (a file name, not a secret)
 DEMO_USERNAME = "demo"
 
 

@@ -10,18 +10,15 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
-from testimonia.core.config import env_bool, load_config
+from testimonia.core.config import load_config
 
 CONFIG = load_config(os.environ, Path.cwd())
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 TESTIMONIA_HOME = CONFIG.home
 TESTIMONIA_STORAGE_ROOT = CONFIG.storage_root
-# Digests stored with every original, as "algorithm:hex". The first is computed while the
-# bytes stream into the store; the others by a background task.
-TESTIMONIA_DIGEST_ALGORITHMS = ("sha256", "sha512")
 # Largest single upload accepted by the web UI and the API, in bytes (default 2 GiB).
-TESTIMONIA_MAX_UPLOAD_BYTES = int(os.environ.get("TESTIMONIA_MAX_UPLOAD_BYTES", str(2 * 1024**3)))
+TESTIMONIA_MAX_UPLOAD_BYTES = CONFIG.max_upload_bytes
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
@@ -160,7 +157,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Behind TLS (any real deployment) set TESTIMONIA_HTTPS=1: secure cookies, HSTS, redirect.
-_HTTPS = env_bool(os.environ, "TESTIMONIA_HTTPS")
+_HTTPS = CONFIG.https
 SESSION_COOKIE_SECURE = _HTTPS
 CSRF_COOKIE_SECURE = _HTTPS
 SECURE_SSL_REDIRECT = _HTTPS

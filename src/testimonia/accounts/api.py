@@ -36,7 +36,7 @@ def health(request: HttpRequest) -> HealthOut:
 
 @router.get("/me", response=MeOut, summary="The authenticated user and their roles")
 def me(request: HttpRequest) -> MeOut:
-    rows = Membership.objects.filter(user_id=request.user.pk).select_related("workspace")
+    rows = Membership.objects.filter(user=request.user).select_related("workspace")  # type: ignore[misc]
     return MeOut(
         username=request.user.get_username(),
         memberships=[
@@ -49,7 +49,7 @@ def me(request: HttpRequest) -> MeOut:
 @router.get("/workspaces", response=list[WorkspaceOut], summary="Workspaces the user belongs to")
 def workspaces(request: HttpRequest) -> list[WorkspaceOut]:
     by_slug: dict[str, WorkspaceOut] = {}
-    rows = Membership.objects.filter(user_id=request.user.pk).select_related("workspace")
+    rows = Membership.objects.filter(user=request.user).select_related("workspace")  # type: ignore[misc]
     for m in rows.order_by("workspace__slug", "role"):
         entry = by_slug.setdefault(
             m.workspace.slug, WorkspaceOut(slug=m.workspace.slug, name=m.workspace.name, roles=[])

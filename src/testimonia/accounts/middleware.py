@@ -9,10 +9,10 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from ninja.operation import PathView
 
 from testimonia.accounts import access
-from testimonia.accounts.services import membership_roles
 from testimonia.accounts.exceptions import WorkspaceAccessDenied
 from testimonia.accounts.models import Workspace
 from testimonia.accounts.roles import grants
+from testimonia.accounts.services import membership_roles
 
 logger = logging.getLogger("testimonia.access")
 

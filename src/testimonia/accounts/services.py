@@ -24,7 +24,7 @@ from testimonia.accounts.exceptions import (
 from testimonia.accounts.models import ApiToken, Membership, User, Workspace
 from testimonia.accounts.roles import Role
 
-TOKEN_PREFIX = "tsm_"
+TOKEN_PREFIX = "tsm_"  # noqa: S105 (a public marker, not a secret)
 
 
 def create_workspace(

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 MIN_SECRET_LENGTH = 32
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -31,6 +31,8 @@ class Config:
     secret_key: str
     debug: bool
     allowed_hosts: tuple[str, ...]
+    https: bool
+    max_upload_bytes: int
 
     @property
     def database_vendor(self) -> str:
@@ -48,6 +50,19 @@ def env_bool(environ: Mapping[str, str], name: str, *, default: bool = False) ->
     if word in FALSE_WORDS:
         return False
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use 1/0, true/false, yes/no.")
+
+
+def env_int(environ: Mapping[str, str], name: str, *, default: int, minimum: int = 0) -> int:
+    raw = environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
 
 
 def home_from(environ: Mapping[str, str], cwd: Path) -> Path:
@@ -182,4 +197,8 @@ def load_config(environ: Mapping[str, str], cwd: Path) -> Config:
         secret_key=secret_key,
         debug=debug,
         allowed_hosts=allowed_hosts,
+        https=env_bool(environ, "TESTIMONIA_HTTPS"),
+        max_upload_bytes=env_int(
+            environ, "TESTIMONIA_MAX_UPLOAD_BYTES", default=2 * 1024**3, minimum=1
+        ),
     )

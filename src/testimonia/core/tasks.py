@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.util import find_spec
 
 if find_spec("django.tasks"):  # Django >= 6.0
-    from django.tasks import (  # type: ignore[import-not-found,unused-ignore]
+    from django.tasks import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
         TaskContext,
         TaskResultStatus,
         default_task_backend,

@@ -10,6 +10,7 @@ temporary file, never a partial object under its name.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -117,10 +118,8 @@ class BlobStore:
             if fd >= 0:
                 os.close(fd)
             if tmp_name:
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     os.unlink(tmp_name)
-                except FileNotFoundError:
-                    pass
 
     def put_stream(self, stream: BinaryIO, *, max_bytes: int | None = None) -> StoredBlob:
         return self.put_chunks(iter(lambda: stream.read(CHUNK_SIZE), b""), max_bytes=max_bytes)

@@ -14,7 +14,7 @@ from testimonia.jobs.services import finish_job, report_progress, start_job
 logger = logging.getLogger("testimonia.evidence")
 
 
-@task()
+@task()  # type: ignore[untyped-decorator]  # the backport's decorator is untyped
 def run_complete_digests(job_id: int, blob_ids: list[int]) -> int:
     """Compute the second digest of each blob; idempotent (skips blobs already done)."""
     start_job(job_id)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Job(models.Model):
@@ -19,7 +20,8 @@ class Job(models.Model):
         FAILED = "failed", _("Failed")
 
     # Set once the task is enqueued (after the transaction that created the job commits).
-    task_id = models.CharField(max_length=64, unique=True, null=True)
+    # NULL, not "", so that many not-yet-enqueued jobs fit the unique constraint.
+    task_id = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
     workspace = models.ForeignKey(
         "accounts.Workspace", on_delete=models.CASCADE, related_name="jobs", null=True
     )
@@ -63,12 +65,12 @@ class Job(models.Model):
 
     @property
     def display_label(self) -> str:
-        return gettext(self.label)
+        return str(gettext(self.label))
 
     @property
     def display_message(self) -> str:
         try:
-            return gettext(self.message) % self.message_args
+            return str(gettext(self.message) % self.message_args)
         except (KeyError, TypeError, ValueError):
             return gettext(self.message)
 

@@ -14,7 +14,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     workspace = getattr(request, "workspace", None)
     if workspace is None:
         return {}
-    roles = getattr(request, "workspace_roles", frozenset())
+    roles: frozenset[str] = getattr(request, "workspace_roles", frozenset())
     items = []
     for section in SECTIONS:
         if not grants(roles, section.capability):

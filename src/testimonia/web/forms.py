@@ -37,7 +37,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label=_("Files"))
+    # Not "files": that name is the bound form's uploaded-files attribute.
+    uploads = MultipleFileField(label=_("Files"))
     source = forms.CharField(
         label=_("Source"),
         max_length=500,

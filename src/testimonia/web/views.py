@@ -100,11 +100,11 @@ def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
     ws = _workspace(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        for error in form.errors.get("files", []):
-            messages.error(request, error)
+        for error in form.errors.get("uploads", []):
+            messages.error(request, str(error))
         return redirect("web:evidence", workspace=ws.slug)
     added = duplicates = 0
-    for upload in form.cleaned_data["files"]:
+    for upload in form.cleaned_data["uploads"]:
         try:
             result = add_item(
                 request.user,  # type: ignore[arg-type]

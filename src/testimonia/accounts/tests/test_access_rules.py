@@ -134,9 +134,10 @@ def test_api_workspace_operations_follow_the_declared_policy_for_every_role(pers
 
 @pytest.mark.django_db
 def test_a_route_without_a_rule_is_refused(rf, investigator):
-    from testimonia.accounts.middleware import AccessPolicyMiddleware
     from django.http import Http404, HttpResponse
     from django.urls import ResolverMatch
+
+    from testimonia.accounts.middleware import AccessPolicyMiddleware
 
     def undeclared(request):
         return HttpResponse("secret")

@@ -5,31 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('incidents', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("incidents", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='title')),
-                ('mechanism', models.CharField(choices=[('icc', 'International Criminal Court'), ('un_inquiry', 'UN commission of inquiry'), ('national', 'National prosecutor (universal jurisdiction)'), ('other', 'Other mechanism')], max_length=16, verbose_name='mechanism')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('submitted', 'Submitted'), ('closed', 'Closed')], default='open', max_length=16, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
-                ('incidents', models.ManyToManyField(blank=True, related_name='cases', to='incidents.incident', verbose_name='incidents')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="title")),
+                (
+                    "mechanism",
+                    models.CharField(
+                        choices=[
+                            ("icc", "International Criminal Court"),
+                            ("un_inquiry", "UN commission of inquiry"),
+                            ("national", "National prosecutor (universal jurisdiction)"),
+                            ("other", "Other mechanism"),
+                        ],
+                        max_length=16,
+                        verbose_name="mechanism",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("submitted", "Submitted"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created at")),
+                (
+                    "incidents",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="cases",
+                        to="incidents.incident",
+                        verbose_name="incidents",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'case',
-                'verbose_name_plural': 'cases',
-                'ordering': ['title'],
+                "verbose_name": "case",
+                "verbose_name_plural": "cases",
+                "ordering": ["title"],
             },
         ),
     ]

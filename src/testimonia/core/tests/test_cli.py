@@ -57,7 +57,8 @@ def subcommands(parser=None, prefix=()):
 
 def test_every_command_documents_itself_in_help(capsys):
     commands = list(subcommands())
-    assert ("workspace", "create") in commands and ("token", "create") in commands
+    assert ("workspace", "create") in commands
+    assert ("token", "create") in commands
     for command in commands:
         if command == ("manage",):
             continue  # passes --help through to Django

@@ -84,3 +84,13 @@ def test_debug_takes_only_boolean_words():
     assert config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_DEBUG="yes").debug is True
     with pytest.raises(ImproperlyConfigured, match="TESTIMONIA_DEBUG"):
         config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_DEBUG="maybe")
+
+
+def test_upload_limit_must_be_a_positive_whole_number():
+    assert config(TESTIMONIA_SECRET_KEY=KEY).max_upload_bytes == 2 * 1024**3
+    limited = config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_MAX_UPLOAD_BYTES="1_000")
+    assert limited.max_upload_bytes == 1000
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_MAX_UPLOAD_BYTES="2GB")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_MAX_UPLOAD_BYTES="0")

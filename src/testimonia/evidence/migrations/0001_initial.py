@@ -6,47 +6,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Blob',
+            name="Blob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sha256', models.CharField(max_length=71, unique=True, verbose_name='SHA-256')),
-                ('sha512', models.CharField(blank=True, max_length=135, verbose_name='SHA-512')),
-                ('size', models.PositiveBigIntegerField(verbose_name='size')),
-                ('media_type', models.CharField(max_length=127, verbose_name='media type')),
-                ('stored_at', models.DateTimeField(auto_now_add=True, verbose_name='stored at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sha256", models.CharField(max_length=71, unique=True, verbose_name="SHA-256")),
+                ("sha512", models.CharField(blank=True, max_length=135, verbose_name="SHA-512")),
+                ("size", models.PositiveBigIntegerField(verbose_name="size")),
+                ("media_type", models.CharField(max_length=127, verbose_name="media type")),
+                ("stored_at", models.DateTimeField(auto_now_add=True, verbose_name="stored at")),
             ],
             options={
-                'verbose_name': 'stored original',
-                'verbose_name_plural': 'stored originals',
-                'constraints': [models.CheckConstraint(condition=models.Q(('sha256__startswith', 'sha256:')), name='blob_sha256_labelled')],
+                "verbose_name": "stored original",
+                "verbose_name_plural": "stored originals",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("sha256__startswith", "sha256:")),
+                        name="blob_sha256_labelled",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Item',
+            name="Item",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original_filename', models.CharField(max_length=255, verbose_name='original file name')),
-                ('source', models.CharField(blank=True, max_length=500, verbose_name='source')),
-                ('added_at', models.DateTimeField(auto_now_add=True, verbose_name='added at')),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('blob', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='evidence.blob')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='accounts.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "original_filename",
+                    models.CharField(max_length=255, verbose_name="original file name"),
+                ),
+                ("source", models.CharField(blank=True, max_length=500, verbose_name="source")),
+                ("added_at", models.DateTimeField(auto_now_add=True, verbose_name="added at")),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "blob",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="evidence.blob",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'evidence item',
-                'verbose_name_plural': 'evidence items',
-                'ordering': ['-added_at', '-id'],
-                'constraints': [models.UniqueConstraint(fields=('workspace', 'blob'), name='item_once_per_workspace')],
+                "verbose_name": "evidence item",
+                "verbose_name_plural": "evidence items",
+                "ordering": ["-added_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("workspace", "blob"), name="item_once_per_workspace"
+                    )
+                ],
             },
         ),
     ]

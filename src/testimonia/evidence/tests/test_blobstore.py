@@ -1,6 +1,6 @@
 import hashlib
-from pathlib import Path
 import stat
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings

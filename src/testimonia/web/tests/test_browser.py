@@ -159,7 +159,7 @@ def test_rtl_journey_login_upload_and_screenshots(
     form = page.locator("#upload-form")
     expect(form).to_be_visible()
     page.wait_for_function("() => window.htmx !== undefined")
-    form.locator("input[name=files]").set_input_files(str(sample))
+    form.locator("input[name=uploads]").set_input_files(str(sample))
     with page.expect_request(
         lambda r: r.method == "POST" and r.url.endswith("/evidence/upload/")
     ) as upload:
