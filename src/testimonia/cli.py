@@ -129,6 +129,10 @@ def build_parser() -> Parser:
     token_create.add_argument("--user", required=True, help="username the token acts as")
     token_create.add_argument("--name", default="", help="a label to recognise the token by")
 
+    from testimonia.cli_evidence import add_parsers
+
+    add_parsers(sub)
+
     manage = sub.add_parser(
         "manage",
         help="run a Django management command (migrate, createsuperuser, ...)",
@@ -164,6 +168,15 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return run_serve(args.host, args.port, threads=args.threads, worker=not args.no_worker)
     setup_django()
+    if args.command in ("ingest", "verify", "custody"):
+        from testimonia import cli_evidence
+
+        check_database()
+        return {
+            "ingest": cli_evidence.cmd_ingest,
+            "verify": cli_evidence.cmd_verify,
+            "custody": cli_evidence.cmd_custody,
+        }[args.command](args)
     handler = {
         ("workspace", "create"): cmd_workspace_create,
         ("workspace", "list"): cmd_workspace_list,

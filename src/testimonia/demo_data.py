@@ -17,6 +17,7 @@ from testimonia.accounts.models import User
 from testimonia.accounts.roles import Role
 from testimonia.accounts.services import create_user, create_workspace, grant_role
 from testimonia.cases.models import Case
+from testimonia.custody.services import sign_checkpoint
 from testimonia.evidence.services import add_item
 from testimonia.incidents.models import Incident
 
@@ -88,6 +89,7 @@ def create_demo_workspace(username: str, password: str) -> User:
         add_item(user, workspace, [data], filename=name, source=source).item
         for name, data, source in files
     ]
+    sign_checkpoint(workspace)
 
     clinic = Incident.objects.create(
         workspace=workspace,

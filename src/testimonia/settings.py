@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "testimonia.core",
     "testimonia.accounts",
     "testimonia.jobs",
+    "testimonia.custody",
     "testimonia.evidence",
     "testimonia.incidents",
     "testimonia.cases",

@@ -8,6 +8,7 @@ from ninja.files import UploadedFile
 
 from testimonia.accounts.api_auth import workspace_auth
 from testimonia.accounts.roles import Capability
+from testimonia.custody.services import sign_checkpoint
 from testimonia.evidence.exceptions import UploadTooLarge
 from testimonia.evidence.models import Item
 from testimonia.evidence.services import add_item, items_of
@@ -25,10 +26,12 @@ class ItemOut(Schema):
     source: str
     added_by: str | None
     added_at: datetime
-    duplicate: bool = False
+    duplicate_of: int | None
+    container: int | None
+    original_path: str
 
 
-def item_out(item: Item, *, duplicate: bool = False) -> ItemOut:
+def item_out(item: Item) -> ItemOut:
     return ItemOut(
         id=item.pk,
         filename=item.original_filename,
@@ -39,7 +42,9 @@ def item_out(item: Item, *, duplicate: bool = False) -> ItemOut:
         source=item.source,
         added_by=item.added_by.get_username() if item.added_by else None,
         added_at=item.added_at,
-        duplicate=duplicate,
+        duplicate_of=item.duplicate_of_id,
+        container=item.container_id,
+        original_path=item.original_path,
     )
 
 
@@ -71,7 +76,7 @@ def get_item(request: HttpRequest, workspace: str, item_id: int) -> ItemOut:
 
 @router.post(
     "/workspaces/{workspace}/items",
-    response={201: ItemOut, 200: ItemOut},
+    response={201: ItemOut},
     summary="Upload one file",
     auth=workspace_auth(Capability.ADD_EVIDENCE),
 )
@@ -91,5 +96,5 @@ def upload_item(
         )
     except UploadTooLarge as exc:
         raise HttpError(413, str(exc)) from exc
-    status = 200 if result.duplicate else 201
-    return Status(status, item_out(result.item, duplicate=result.duplicate))
+    sign_checkpoint(request.workspace)  # type: ignore[attr-defined]
+    return Status(201, item_out(result.item))

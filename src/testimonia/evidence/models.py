@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Blob(models.Model):
-    """One stored original, addressed by its content. Shared by every item with these bytes."""
+    """One stored original, addressed by its content; shared by every item with these bytes."""
 
     sha256 = models.CharField(_("SHA-256"), max_length=71, unique=True)  # "sha256:<hex>"
     sha512 = models.CharField(_("SHA-512"), max_length=135, blank=True)  # filled by a task
@@ -28,24 +28,60 @@ class Blob(models.Model):
 
 
 class Item(models.Model):
-    """An original as a workspace holds it: the bytes (a Blob) and how they came in."""
+    """One acquisition of an original by a workspace: the bytes (a Blob) and how they came in.
+
+    The same bytes acquired again (another upload, another archive) are a new item that points
+    to the same Blob, with `duplicate_of` naming the workspace's first item of those bytes:
+    every acquisition is on record, the bytes are stored once.
+    """
 
     workspace = models.ForeignKey(
         "accounts.Workspace", on_delete=models.PROTECT, related_name="items"
     )
     blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="items")
     original_filename = models.CharField(_("original file name"), max_length=255)
+    # Where it was found: the path given on the command line or inside a folder or archive,
+    # as found (undecodable bytes shown as \xNN escapes).
+    original_path = models.CharField(_("original path"), max_length=1024, blank=True)
+    # The file's modification time as found (file system or archive entry), if it had one.
+    found_modified_at = models.DateTimeField(_("modified (as found)"), null=True, blank=True)
+    container = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("from archive"),
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("duplicate of"),
+    )
     source = models.CharField(_("source"), max_length=500, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("collected by"),
+    )
     added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("added by"),
     )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-added_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "blob"], name="item_once_per_workspace")
-        ]
+        indexes = [models.Index(fields=["workspace", "blob"], name="item_workspace_blob")]
         verbose_name = _("evidence item")
         verbose_name_plural = _("evidence items")
 

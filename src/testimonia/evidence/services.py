@@ -1,4 +1,5 @@
-"""Evidence vault actions: store an upload, list a workspace's items, complete digests."""
+"""Evidence vault actions: store an original, record its acquisition and custody event,
+list a workspace's items, complete digests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePath
 
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from testimonia.accounts.models import User, Workspace
+from testimonia.custody.services import Action, append_event
 from testimonia.evidence import blobstore
 from testimonia.evidence.exceptions import DigestMismatch, UploadTooLarge
 from testimonia.evidence.mediatype import detect_media_type
@@ -25,7 +28,23 @@ logger = logging.getLogger("testimonia.evidence")
 @dataclass(frozen=True)
 class AddedItem:
     item: Item
-    duplicate: bool  # the workspace already held these bytes
+    duplicate_of: Item | None  # the workspace's first item with the same bytes
+
+    @property
+    def duplicate(self) -> bool:
+        return self.duplicate_of is not None
+
+
+@dataclass(frozen=True)
+class Acquisition:
+    """How an original came in, as found; every field is optional."""
+
+    filename: str
+    path: str = ""
+    modified_at: datetime | None = None
+    source: str = ""
+    collected_by: User | None = None
+    container: Item | None = None
 
 
 def blob_store() -> blobstore.BlobStore:
@@ -46,12 +65,16 @@ def add_item(
     *,
     filename: str,
     source: str = "",
+    acquisition: Acquisition | None = None,
+    enqueue_digests: bool = True,
 ) -> AddedItem:
-    """Store the bytes once, content-addressed, and record them as an item of the workspace.
+    """Store the bytes once, content-addressed, and record this acquisition of them.
 
-    The bytes are durable on disk before the database row commits, so an acknowledged item
-    never points at missing bytes.
+    The bytes are durable on disk before the database commits the item and its custody event
+    (one transaction), so an acknowledged item never points at missing bytes, and an item
+    never exists without its custody event.
     """
+    acq = acquisition or Acquisition(filename=filename, source=source)
     limit = int(settings.TESTIMONIA_MAX_UPLOAD_BYTES)
     try:
         stored = blob_store().put_chunks(chunks, max_bytes=limit)
@@ -62,27 +85,52 @@ def add_item(
             sha256=stored.digest,
             defaults={"size": stored.size, "media_type": detect_media_type(stored.head)},
         )
-        # Race: two uploads of the same bytes to one workspace; the unique constraint
-        # (workspace, blob) lets exactly one insert win, the other reads the winner.
-        item, created = Item.objects.get_or_create(
+        # Race: two acquisitions of the same bytes in one workspace must agree on which came
+        # first. Locking the blob row serialises them.
+        blob = Blob.objects.select_for_update().get(pk=blob.pk)
+        first = Item.objects.filter(workspace=workspace, blob=blob).order_by("pk").first()
+        item = Item.objects.create(
             workspace=workspace,
             blob=blob,
-            defaults={
-                "original_filename": clean_filename(filename),
-                "source": source[:500],
-                "added_by": actor,
+            original_filename=clean_filename(acq.filename),
+            original_path=acq.path[:1024],
+            found_modified_at=acq.modified_at,
+            container=acq.container,
+            duplicate_of=first,
+            source=acq.source[:500],
+            collected_by=acq.collected_by,
+            added_by=actor,
+        )
+        append_event(
+            workspace,
+            actor=actor,
+            action=Action.INGEST,
+            object_digest=blob.sha256,
+            subject=f"item:{item.pk}",
+            details={
+                "filename": item.original_filename,
+                "path": item.original_path,
+                "size": blob.size,
+                "media_type": blob.media_type,
+                "source": item.source,
+                "collected_by": acq.collected_by.get_username() if acq.collected_by else "",
+                "container": f"item:{acq.container.pk}" if acq.container else "",
+                "duplicate_of": f"item:{first.pk}" if first else "",
             },
         )
-        if not blob.sha512:
-            transaction.on_commit(lambda: enqueue_complete_digests([blob.pk], actor, workspace))
+        if enqueue_digests and not blob.sha512:
+            blob_id = blob.pk
+            transaction.on_commit(lambda: enqueue_complete_digests([blob_id], actor, workspace))
     logger.info(
-        "item %s stored in workspace %s (duplicate=%s)", item.pk, workspace.slug, not created
+        "item %s stored in workspace %s (duplicate=%s)", item.pk, workspace.slug, first is not None
     )
-    return AddedItem(item=item, duplicate=not created)
+    return AddedItem(item=item, duplicate_of=first)
 
 
 def items_of(workspace: Workspace) -> QuerySet[Item]:
-    return Item.objects.filter(workspace=workspace).select_related("blob", "added_by")
+    return Item.objects.filter(workspace=workspace).select_related(
+        "blob", "added_by", "collected_by"
+    )
 
 
 def enqueue_complete_digests(
@@ -91,13 +139,16 @@ def enqueue_complete_digests(
     from testimonia.evidence.tasks import run_complete_digests
     from testimonia.jobs.services import enqueue_job
 
+    pending = list(Blob.objects.filter(pk__in=blob_ids, sha512="").values_list("pk", "size"))
+    if not pending:
+        return
     enqueue_job(
         run_complete_digests,
         label=gettext_noop("Compute SHA-512 of stored originals"),
         workspace=workspace,
         requested_by=actor,
-        args=[blob_ids],
-        total=sum(Blob.objects.filter(pk__in=blob_ids).values_list("size", flat=True)),
+        args=[[pk for pk, _size in pending]],
+        total=sum(size for _pk, size in pending),
         unit="bytes",
     )
 
@@ -106,11 +157,9 @@ def complete_digests(blob: Blob, progress: Callable[[int], None] | None = None) 
     """Re-read the stored bytes once: check the SHA-256 and compute the SHA-512."""
     sha256 = hashlib.sha256()
     sha512 = hashlib.sha512()
-    read = 0
     for chunk in blob_store().iter_chunks(blob.sha256):
         sha256.update(chunk)
         sha512.update(chunk)
-        read += len(chunk)
         if progress is not None:
             progress(len(chunk))
     found = "sha256:" + sha256.hexdigest()

@@ -19,6 +19,7 @@ from testimonia.accounts.models import Workspace
 from testimonia.accounts.roles import Capability, grants
 from testimonia.accounts.services import create_workspace, workspaces_for
 from testimonia.cases.models import Case
+from testimonia.custody.services import sign_checkpoint
 from testimonia.evidence.exceptions import EvidenceError
 from testimonia.evidence.services import add_item, items_of
 from testimonia.incidents.models import Incident
@@ -120,6 +121,8 @@ def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
             duplicates += 1
         else:
             added += 1
+    if added or duplicates:
+        sign_checkpoint(ws)
     if added:
         messages.success(
             request,

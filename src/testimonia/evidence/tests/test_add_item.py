@@ -55,12 +55,15 @@ def test_background_check_names_an_object_whose_bytes_changed(investigator, work
 
 
 @pytest.mark.django_db
-def test_same_bytes_twice_in_a_workspace_is_one_item(investigator, workspace):
+def test_same_bytes_twice_are_two_acquisitions_of_one_stored_object(investigator, workspace):
     first = add_item(investigator, workspace, [b"same"], filename="one.txt")
     second = add_item(investigator, workspace, [b"same"], filename="two.txt")
-    assert second.duplicate
-    assert second.item.pk == first.item.pk
-    assert Item.objects.count() == 1
+    third = add_item(investigator, workspace, [b"same"], filename="three.txt")
+    assert first.duplicate_of is None
+    assert second.duplicate_of == first.item
+    assert third.duplicate_of == first.item
+    assert Item.objects.count() == 3
+    assert Blob.objects.count() == 1
 
 
 @pytest.mark.django_db

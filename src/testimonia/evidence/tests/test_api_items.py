@@ -28,7 +28,7 @@ def test_upload_by_api_returns_the_item_with_its_hash(api, workspace):
     assert body["media_type"] == "image/png"
     assert body["size"] == len(data)
     assert body["source"] == "Telegram channel"
-    assert body["duplicate"] is False
+    assert body["duplicate_of"] is None
 
     listed = json.loads(api.get(f"/api/v1/workspaces/{workspace.slug}/items").content)
     assert [i["id"] for i in listed] == [body["id"]]
@@ -37,12 +37,14 @@ def test_upload_by_api_returns_the_item_with_its_hash(api, workspace):
 
 
 @pytest.mark.django_db
-def test_uploading_the_same_bytes_again_says_duplicate(api, workspace):
+def test_uploading_the_same_bytes_again_is_a_new_acquisition_of_the_first(api, workspace):
     url = f"/api/v1/workspaces/{workspace.slug}/items"
-    api.post(url, {"file": SimpleUploadedFile("a.txt", b"same")})
+    first = json.loads(api.post(url, {"file": SimpleUploadedFile("a.txt", b"same")}).content)
     response = api.post(url, {"file": SimpleUploadedFile("b.txt", b"same")})
-    assert response.status_code == 200
-    assert json.loads(response.content)["duplicate"] is True
+    assert response.status_code == 201
+    second = json.loads(response.content)
+    assert second["duplicate_of"] == first["id"]
+    assert second["sha256"] == first["sha256"]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,211 @@
+"""Custody actions: append an event, sign a checkpoint, verify a workspace's log.
+
+The log knows digests, actors and subjects as plain values ("item:12"), never vault or case
+models (DESIGN.md: custody sits below evidence).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from testimonia.accounts.models import User, Workspace
+from testimonia.custody import keys
+from testimonia.custody.merkle import MerkleTree, leaf_hash
+from testimonia.custody.models import Checkpoint, LogEntry, LogHead
+
+PAYLOAD_VERSION = 1
+NOTE_ORIGIN = "testimonia.custody/"
+
+
+class Action:
+    INGEST = "ingest"
+    EXTRACT_METADATA = "extract_metadata"
+    VIEW = "view"
+    DOWNLOAD = "download"
+    DERIVE = "derive"
+    EXPORT = "export"
+    TRANSFER = "transfer"
+    DELETION_REQUEST = "deletion_request"
+    VERIFY = "verify"
+
+
+def canonical_json(value: Mapping[str, Any]) -> str:
+    """Sorted keys, no insignificant whitespace, UTF-8 as is: the same event, the same bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def actor_label(actor: User | None) -> str:
+    return f"{actor.get_username()}#{actor.pk}" if actor is not None else "system"
+
+
+def append_event(
+    workspace: Workspace,
+    *,
+    actor: User | None,
+    action: str,
+    object_digest: str = "",
+    subject: str = "",
+    reason: str = "",
+    details: Mapping[str, Any] | None = None,
+) -> LogEntry:
+    """Append one event to the workspace's log, in the caller's transaction if any."""
+    with transaction.atomic():
+        head, _ = LogHead.objects.get_or_create(workspace=workspace)
+        # Race: two appends to one log. The row lock gives them distinct, gap-free sequence
+        # numbers in commit order; the unique (workspace, seq) constraint backs it up.
+        head = LogHead.objects.select_for_update().get(pk=head.pk)
+        now = timezone.now()
+        payload = canonical_json(
+            {
+                "v": PAYLOAD_VERSION,
+                "log": workspace.slug,
+                "seq": head.size,
+                "prev": head.last_leaf_hash,
+                "time": now.isoformat().replace("+00:00", "Z"),
+                "actor": actor_label(actor),
+                "action": action,
+                "object": object_digest,
+                "subject": subject,
+                "reason": reason,
+                "details": dict(details or {}),
+            }
+        )
+        digest = leaf_hash(payload.encode("utf-8")).hex()
+        entry = LogEntry.objects.create(
+            workspace=workspace,
+            seq=head.size,
+            action=action,
+            object_digest=object_digest,
+            payload=payload,
+            leaf_hash=digest,
+            recorded_at=now,
+        )
+        head.size += 1
+        head.last_leaf_hash = digest
+        head.save(update_fields=["size", "last_leaf_hash"])
+    return entry
+
+
+def tree_of(workspace: Workspace, size: int | None = None) -> MerkleTree:
+    entries = LogEntry.objects.filter(workspace=workspace).order_by("seq")
+    if size is not None:
+        entries = entries.filter(seq__lt=size)
+    return MerkleTree.from_leaf_hashes(
+        bytes.fromhex(h) for h in entries.values_list("leaf_hash", flat=True)
+    )
+
+
+def checkpoint_note(workspace_slug: str, size: int, root: bytes, when: datetime) -> str:
+    """The signed text, after the C2SP checkpoint format: origin, size, base64 root, time."""
+    return (
+        f"{NOTE_ORIGIN}{workspace_slug}\n{size}\n{base64.b64encode(root).decode('ascii')}\n"
+        f"{when.isoformat().replace('+00:00', 'Z')}\n"
+    )
+
+
+def sign_checkpoint(workspace: Workspace) -> Checkpoint:
+    """Sign the log's current size and root with the installation key."""
+    with transaction.atomic():
+        head, _ = LogHead.objects.get_or_create(workspace=workspace)
+        head = LogHead.objects.select_for_update().get(pk=head.pk)
+        tree = tree_of(workspace, head.size)
+        root = tree.root()
+        key = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME)
+        when = timezone.now()
+        note = checkpoint_note(workspace.slug, head.size, root, when)
+        return Checkpoint.objects.create(
+            workspace=workspace,
+            tree_size=head.size,
+            root_hash=root.hex(),
+            signed_at=when,
+            note=note,
+            key_id=keys.key_id(key.public_key()),
+            signature=keys.sign(key, note.encode("utf-8")),
+        )
+
+
+@dataclass(frozen=True)
+class LogProblem:
+    workspace: str
+    where: str  # "entry 12", "checkpoint 3 (size 40)", "log head"
+    problem: str
+
+    def __str__(self) -> str:
+        return f"custody log {self.workspace}, {self.where}: {self.problem}"
+
+
+def verify_log(workspace: Workspace) -> tuple[int, list[LogProblem]]:
+    """Check every entry, the chain, the tree and every checkpoint; report all problems."""
+    problems: list[LogProblem] = []
+
+    def problem(where: str, text: str) -> None:
+        problems.append(LogProblem(workspace.slug, where, text))
+
+    rows = list(
+        LogEntry.objects.filter(workspace=workspace)
+        .order_by("seq", "pk")
+        .values_list("pk", "seq", "payload", "leaf_hash")
+    )
+    leaves: list[bytes] = []
+    prev = ""
+    for position, (_pk, seq, payload, stored_leaf) in enumerate(rows):
+        where = f"entry {seq}"
+        if seq != position:
+            problem(
+                where,
+                f"out of sequence: expected entry {position} here "
+                "(an entry was deleted, inserted or renumbered)",
+            )
+        computed = leaf_hash(payload.encode("utf-8")).hex()
+        if computed != stored_leaf:
+            problem(where, "its content does not match its recorded hash (edited)")
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            problem(where, "its content is not valid JSON (edited)")
+            event = {}
+        if event and event.get("seq") != seq:
+            problem(where, f"its content says it is entry {event.get('seq')} (moved)")
+        if event and event.get("prev") != prev:
+            problem(where, "it does not follow the entry before it (chain broken)")
+        if event and event.get("log") != workspace.slug:
+            problem(where, "it belongs to another log")
+        prev = computed
+        leaves.append(bytes.fromhex(computed))
+
+    head = LogHead.objects.filter(workspace=workspace).first()
+    if head is not None and head.size != len(rows):
+        problem("log head", f"records {head.size} entries but {len(rows)} are present")
+
+    tree = MerkleTree.from_leaf_hashes(leaves)
+    public = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME).public_key()
+    for cp in Checkpoint.objects.filter(workspace=workspace).order_by("signed_at", "pk"):
+        where = f"checkpoint of size {cp.tree_size} signed {cp.signed_at:%Y-%m-%d %H:%M:%S}"
+        expected_note = checkpoint_note(
+            workspace.slug, cp.tree_size, bytes.fromhex(cp.root_hash), cp.signed_at
+        )
+        if cp.note != expected_note:
+            problem(where, "its signed text does not match its fields (edited)")
+        try:
+            public.verify(base64.b64decode(cp.signature), cp.note.encode("utf-8"))
+        except (InvalidSignature, ValueError):
+            problem(where, "its signature is not valid for this installation's key")
+        if cp.tree_size > len(leaves):
+            problem(
+                where,
+                f"covers {cp.tree_size} entries but the log has only {len(leaves)} "
+                "(entries were removed)",
+            )
+        elif tree.root(cp.tree_size).hex() != cp.root_hash:
+            problem(where, "the log no longer has the root it signed (history rewritten)")
+    return len(rows), problems

@@ -1,0 +1,181 @@
+"""`testimonia ingest`: files, folders and archives into the vault, one outcome per item.
+
+Each item is committed (bytes fsynced, then item + custody event in one transaction) before its
+outcome is reported, so an id that was printed survives a kill -9 right after. A failed item
+never stops the batch; an archive is ingested as an item itself, then each member as an item
+that records the archive it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import DatabaseError
+
+from testimonia.accounts.models import User, Workspace
+from testimonia.custody.services import sign_checkpoint
+from testimonia.evidence.exceptions import EvidenceError
+from testimonia.evidence.models import Item
+from testimonia.evidence.services import Acquisition, add_item, enqueue_complete_digests
+from testimonia.evidence.sources import LimitExceeded, Limits, Source, archive_members, discover
+
+
+@dataclass
+class Outcome:
+    path: str
+    item: Item | None = None
+    duplicate_of: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.item is not None and not self.errors
+
+    def as_json(self) -> dict[str, Any]:
+        item = self.item
+        return {
+            "path": self.path,
+            "id": item.pk if item else None,
+            "sha256": item.blob.sha256 if item else None,
+            "size": item.blob.size if item else None,
+            "media_type": item.blob.media_type if item else None,
+            "duplicate_of": self.duplicate_of,
+            "container": item.container_id if item else None,
+            "errors": self.errors,
+        }
+
+
+def _chunks(handle: Any, limit: Callable[[int], None] | None) -> Iterator[bytes]:
+    while chunk := handle.read(1024 * 1024):
+        if limit is not None:
+            limit(len(chunk))
+        yield chunk
+
+
+def _ingest_one(
+    actor: User | None,
+    workspace: Workspace,
+    src: Source,
+    *,
+    source: str,
+    collected_by: User | None,
+    container: Item | None,
+) -> Outcome:
+    outcome = Outcome(path=src.path)
+    if src.error or src.opener is None:
+        outcome.errors.append(src.error or "cannot be read")
+        return outcome
+    acquisition = Acquisition(
+        filename=src.filename,
+        path=src.path,
+        modified_at=src.modified_at,
+        source=source,
+        collected_by=collected_by,
+        container=container,
+    )
+    try:
+        with src.opener() as handle:
+            added = add_item(
+                actor,
+                workspace,
+                _chunks(handle, src.limit),
+                filename=src.filename,
+                acquisition=acquisition,
+                enqueue_digests=False,
+            )
+    except LimitExceeded as exc:
+        outcome.errors.append(str(exc))
+        raise
+    except OSError as exc:
+        outcome.errors.append(f"cannot read: {exc.strerror or exc}")
+    except (EvidenceError, ValueError, EOFError) as exc:
+        outcome.errors.append(str(exc))
+    else:
+        outcome.item = added.item
+        outcome.duplicate_of = added.duplicate_of.pk if added.duplicate_of else None
+    return outcome
+
+
+def ingest_paths(
+    actor: User | None,
+    workspace: Workspace,
+    paths: list[Path],
+    *,
+    source: str = "",
+    collected_by: User | None = None,
+    limits: Limits | None = None,
+) -> Iterator[Outcome]:
+    """Ingest everything under `paths`, yielding one outcome per file or archive member.
+
+    At the end, queues the second digests and signs a custody checkpoint for the batch.
+    """
+    limits = limits or Limits()
+    stored: list[int] = []
+    try:
+        for src in discover(paths):
+            try:
+                outcome = _ingest_one(
+                    actor, workspace, src, source=source, collected_by=collected_by, container=None
+                )
+            except LimitExceeded:  # pragma: no cover - only archive members have limits
+                continue
+            if outcome.item is not None:
+                stored.append(outcome.item.blob_id)
+            yield outcome
+            if src.is_archive and outcome.item is not None and src.local_path is not None:
+                yield from _ingest_archive(
+                    actor,
+                    workspace,
+                    src,
+                    outcome.item,
+                    source=source,
+                    collected_by=collected_by,
+                    limits=limits,
+                    stored=stored,
+                )
+    finally:
+        if stored:
+            try:
+                enqueue_complete_digests(stored, actor, workspace)
+                sign_checkpoint(workspace)
+            except DatabaseError:  # the batch is committed; the next batch signs it
+                pass
+
+
+def _ingest_archive(
+    actor: User | None,
+    workspace: Workspace,
+    src: Source,
+    archive_item: Item,
+    *,
+    source: str,
+    collected_by: User | None,
+    limits: Limits,
+    stored: list[int],
+) -> Iterator[Outcome]:
+    assert src.local_path is not None
+    members = archive_members(src.local_path, src.path, limits)
+    for member in members:
+        try:
+            outcome = _ingest_one(
+                actor,
+                workspace,
+                member,
+                source=source,
+                collected_by=collected_by,
+                container=archive_item,
+            )
+        except LimitExceeded as exc:
+            yield Outcome(path=member.path, errors=[str(exc)])
+            yield Outcome(
+                path=src.path,
+                errors=[f"expansion stopped: {exc}; the remaining members were not read"],
+            )
+            members.close()
+            return
+        if outcome.item is not None:
+            stored.append(outcome.item.blob_id)
+        yield outcome
