@@ -104,7 +104,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from testimonia.accounts.models import Workspace
     from testimonia.accounts.services import get_workspace
     from testimonia.custody.services import verify_log
-    from testimonia.evidence.verification import verify_objects
+    from testimonia.evidence.services import blob_store
+    from testimonia.evidence.verification import orphaned_objects, verify_objects, verify_records
 
     workspace = accounts_call(get_workspace, args.workspace) if args.workspace else None
     bar = tqdm(
@@ -114,7 +115,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         file=sys.stderr,
         desc="re-hashing",
     )
-    objects, object_problems = verify_objects(workspace, bar.update)
+
+    def advance(n: int) -> None:
+        bar.update(n)
+
+    objects, object_problems = verify_objects(workspace, advance)
     bar.close()
     workspaces = [workspace] if workspace else list(Workspace.objects.order_by("slug"))
     entries = 0
@@ -123,6 +128,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         count, problems = verify_log(ws)
         entries += count
         log_problems.extend(problems)
+        log_problems.extend(verify_records(ws))  # type: ignore[arg-type]
+    orphans = orphaned_objects(blob_store()) if workspace is None else []
     intact = not object_problems and not log_problems
     if args.json:
         print(
@@ -148,6 +155,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     else:
         for problem in [*object_problems, *log_problems]:
             print(f"DAMAGED {problem}")
+        if orphans:
+            print(
+                f"NOTE {len(orphans)} stored object(s) without a record, left by an "
+                "interrupted ingest: re-run that ingest to record them"
+            )
         verdict = (
             "all intact"
             if intact

@@ -129,6 +129,7 @@ def ingest_paths(
                 yield from _ingest_archive(
                     actor,
                     workspace,
+                    src.local_path,
                     src,
                     outcome.item,
                     source=source,
@@ -148,6 +149,7 @@ def ingest_paths(
 def _ingest_archive(
     actor: User | None,
     workspace: Workspace,
+    archive: Path,
     src: Source,
     archive_item: Item,
     *,
@@ -156,8 +158,7 @@ def _ingest_archive(
     limits: Limits,
     stored: list[int],
 ) -> Iterator[Outcome]:
-    assert src.local_path is not None
-    members = archive_members(src.local_path, src.path, limits)
+    members = archive_members(archive, src.path, limits)
     for member in members:
         try:
             outcome = _ingest_one(

@@ -51,11 +51,14 @@ def blob_store() -> blobstore.BlobStore:
     return blobstore.BlobStore(settings.TESTIMONIA_STORAGE_ROOT)
 
 
+def printable(name: str) -> str:
+    text = "".join(ch for ch in name.strip() if ch.isprintable())
+    return text[:255] or "unnamed"
+
+
 def clean_filename(name: str) -> str:
     """The base name as the uploader gave it, without any directory part, for display only."""
-    base = PurePath(name.replace("\\", "/")).name.strip()
-    base = "".join(ch for ch in base if ch.isprintable())
-    return base[:255] or "unnamed"
+    return printable(PurePath(name.replace("\\", "/")).name)
 
 
 def add_item(
@@ -74,7 +77,9 @@ def add_item(
     (one transaction), so an acknowledged item never points at missing bytes, and an item
     never exists without its custody event.
     """
-    acq = acquisition or Acquisition(filename=filename, source=source)
+    # An uploaded name may carry the uploader's directories (C:\\Users\\...): keep the base.
+    # Ingest passes names it already took from the file system or the archive.
+    acq = acquisition or Acquisition(filename=clean_filename(filename), source=source)
     limit = int(settings.TESTIMONIA_MAX_UPLOAD_BYTES)
     try:
         stored = blob_store().put_chunks(chunks, max_bytes=limit)
@@ -92,7 +97,7 @@ def add_item(
         item = Item.objects.create(
             workspace=workspace,
             blob=blob,
-            original_filename=clean_filename(acq.filename),
+            original_filename=printable(acq.filename),
             original_path=acq.path[:1024],
             found_modified_at=acq.modified_at,
             container=acq.container,

@@ -14,7 +14,7 @@ import os
 import stat
 import tarfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -132,7 +132,7 @@ def unsafe_member_name(name: str) -> str | None:
     return None
 
 
-def archive_members(archive: Path, shown: str, limits: Limits) -> Iterator[Source]:
+def archive_members(archive: Path, shown: str, limits: Limits) -> Generator[Source, None, None]:
     """The members of a .zip or .tar(.gz) archive, each a Source or a per-member error."""
     try:
         if zipfile.is_zipfile(archive):
