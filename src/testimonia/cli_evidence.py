@@ -57,6 +57,18 @@ def add_parsers(sub: Any) -> None:
         "checkpoint", help="sign a checkpoint of a workspace's log now and print it"
     )
     checkpoint.add_argument("--workspace", required=True)
+    proof = custody_sub.add_parser(
+        "proof",
+        help="print an inclusion proof for an event, or a consistency proof between two sizes",
+        description="With --event SEQ: the RFC 9162 inclusion proof of that event against the "
+        "latest signed checkpoint that covers it. With --from M --to N: the consistency proof "
+        "that the log of size N extends the log of size M (both sizes of signed checkpoints). "
+        "Prints JSON.",
+    )
+    proof.add_argument("--workspace", required=True)
+    proof.add_argument("--event", type=int, metavar="SEQ", help="sequence number of the event")
+    proof.add_argument("--from", dest="old_size", type=int, metavar="M")
+    proof.add_argument("--to", dest="new_size", type=int, metavar="N")
 
 
 def _user(username: str | None) -> Any:
@@ -188,5 +200,20 @@ def cmd_custody(args: argparse.Namespace) -> int:
         checkpoint = sign_checkpoint(workspace)
         print(checkpoint.note, end="")
         print(f"— {checkpoint.key_id} {checkpoint.signature}")
+        return EXIT_OK
+    if args.action == "proof":
+        from testimonia.custody.proofs import ProofError, consistency, inclusion
+
+        workspace = accounts_call(get_workspace, args.workspace)
+        try:
+            if args.event is not None and args.old_size is None and args.new_size is None:
+                result = inclusion(workspace, args.event)
+            elif args.event is None and args.old_size is not None and args.new_size is not None:
+                result = consistency(workspace, args.old_size, args.new_size)
+            else:
+                raise UsageError("give either --event SEQ, or both --from M and --to N")
+        except ProofError as exc:
+            raise UsageError(str(exc)) from None
+        print(json.dumps(result, indent=2))
         return EXIT_OK
     raise UsageError(f"unknown custody action {args.action!r}")  # pragma: no cover
