@@ -52,20 +52,18 @@ def inclusion(workspace: Workspace, seq: int) -> dict[str, Any]:
 
 
 def consistency(workspace: Workspace, old_size: int, new_size: int) -> dict[str, Any]:
-    """Proof that the log at `new_size` extends the log at `old_size`, between signed checkpoints."""
+    """Proof that the log at `new_size` extends the one at `old_size` (signed checkpoints)."""
     if not 0 <= old_size <= new_size:
         raise ProofError("--from must be at least 0 and not larger than --to")
-    old = Checkpoint.objects.filter(workspace=workspace, tree_size=old_size).order_by("-signed_at")
-    new = Checkpoint.objects.filter(workspace=workspace, tree_size=new_size).order_by("-signed_at")
-    if not old.exists() or not new.exists():
+    checkpoints = Checkpoint.objects.filter(workspace=workspace).order_by("-signed_at")
+    old_cp = checkpoints.filter(tree_size=old_size).first()
+    new_cp = checkpoints.filter(tree_size=new_size).first()
+    if old_cp is None or new_cp is None:
         raise ProofError(
             f"both sizes must be sizes of signed checkpoints of {workspace.slug}; "
             "list them in the web UI or sign one with `testimonia custody checkpoint`"
         )
     tree = tree_of(workspace, new_size)
-    old_cp = old.first()
-    new_cp = new.first()
-    assert old_cp is not None and new_cp is not None  # noqa: S101 (checked just above)
     return {
         "type": "consistency (RFC 9162 2.1.4)",
         "log": workspace.slug,

@@ -96,6 +96,13 @@ def append_event(
     return entry
 
 
+def events_about(workspace: Workspace, object_digest: str) -> list[LogEntry]:
+    """Every event of the workspace's log that concerns these bytes, oldest first."""
+    return list(
+        LogEntry.objects.filter(workspace=workspace, object_digest=object_digest).order_by("seq")
+    )
+
+
 def tree_of(workspace: Workspace, size: int | None = None) -> MerkleTree:
     entries = LogEntry.objects.filter(workspace=workspace).order_by("seq")
     if size is not None:

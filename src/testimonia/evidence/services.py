@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
+from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
@@ -130,6 +131,27 @@ def add_item(
         "item %s stored in workspace %s (duplicate=%s)", item.pk, workspace.slug, first is not None
     )
     return AddedItem(item=item, duplicate_of=first)
+
+
+def open_original(actor: User | None, item: Item, *, reason: str = "") -> BinaryIO:
+    """Open an original for download, after checking its bytes still match every digest, and
+    record the download in the custody log. Raises DigestMismatch for damaged bytes."""
+    from testimonia.evidence.verification import check_blob
+
+    store = blob_store()
+    problem = check_blob(item.blob, store)
+    if problem is not None:
+        raise DigestMismatch(f"item {item.pk}", "sha256", item.blob.sha256, problem)
+    handle = store.open(item.blob.sha256)
+    append_event(
+        item.workspace,
+        actor=actor,
+        action=Action.DOWNLOAD,
+        object_digest=item.blob.sha256,
+        subject=f"item:{item.pk}",
+        reason=reason[:500],
+    )
+    return handle
 
 
 def items_of(workspace: Workspace) -> QuerySet[Item]:

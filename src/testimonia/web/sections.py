@@ -31,7 +31,7 @@ SECTIONS: tuple[Section, ...] = (
         "custody",
         _("Chain of custody"),
         _("An append-only, verifiable log of every action on evidence."),
-        None,
+        "web:custody",
         Capability.VIEW_EVIDENCE,
     ),
     Section(

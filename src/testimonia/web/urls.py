@@ -1,5 +1,7 @@
 from django.urls import path
 
+from testimonia.custody import views as custody_views
+from testimonia.evidence import views as evidence_views
 from testimonia.web import views
 from testimonia.web.sections import SECTIONS
 
@@ -11,8 +13,19 @@ urlpatterns = [
     path("portal/", views.portal, name="portal"),
     path("workspaces/new/", views.workspace_create, name="workspace_create"),
     path("w/<slug:workspace>/", views.dashboard, name="dashboard"),
-    path("w/<slug:workspace>/evidence/", views.evidence, name="evidence"),
-    path("w/<slug:workspace>/evidence/upload/", views.evidence_upload, name="evidence_upload"),
+    path("w/<slug:workspace>/evidence/", evidence_views.evidence, name="evidence"),
+    path(
+        "w/<slug:workspace>/evidence/upload/",
+        evidence_views.evidence_upload,
+        name="evidence_upload",
+    ),
+    path("w/<slug:workspace>/evidence/<int:item>/", evidence_views.item_detail, name="item"),
+    path(
+        "w/<slug:workspace>/evidence/<int:item>/download/",
+        evidence_views.item_download,
+        name="item_download",
+    ),
+    path("w/<slug:workspace>/custody/", custody_views.custody_log, name="custody"),
     path("w/<slug:workspace>/incidents/", views.incidents, name="incidents"),
     path("w/<slug:workspace>/cases/", views.cases, name="cases"),
     path("w/<slug:workspace>/jobs/", views.jobs, name="jobs"),

@@ -10,8 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from testimonia.accounts import access
 from testimonia.accounts.exceptions import AccountsError
@@ -19,12 +18,10 @@ from testimonia.accounts.models import Workspace
 from testimonia.accounts.roles import Capability, grants
 from testimonia.accounts.services import create_workspace, workspaces_for
 from testimonia.cases.models import Case
-from testimonia.custody.services import sign_checkpoint
-from testimonia.evidence.exceptions import EvidenceError
-from testimonia.evidence.services import add_item, items_of
+from testimonia.evidence.services import items_of
 from testimonia.incidents.models import Incident
 from testimonia.jobs.models import Job
-from testimonia.web.forms import UploadForm, WorkspaceForm
+from testimonia.web.forms import WorkspaceForm
 from testimonia.web.sections import Section
 
 logger = logging.getLogger("testimonia.web")
@@ -81,64 +78,6 @@ def dashboard(request: HttpRequest, workspace: str) -> HttpResponse:
     if grants(roles, Capability.VIEW_CASES):
         counts["cases"] = Case.objects.filter(workspace=ws).count()
     return render(request, "web/dashboard.html", {"counts": counts})
-
-
-@access.workspace_member(Capability.VIEW_EVIDENCE)
-@require_GET
-def evidence(request: HttpRequest, workspace: str) -> HttpResponse:
-    ws = _workspace(request)
-    can_add = grants(request.workspace_roles, Capability.ADD_EVIDENCE)  # type: ignore[attr-defined]
-    return render(
-        request,
-        "web/evidence.html",
-        {"items": items_of(ws)[:500], "form": UploadForm() if can_add else None},
-    )
-
-
-@access.workspace_member(Capability.ADD_EVIDENCE)
-@require_POST
-def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
-    ws = _workspace(request)
-    form = UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        for error in form.errors.get("uploads", []):
-            messages.error(request, str(error))
-        return redirect("web:evidence", workspace=ws.slug)
-    added = duplicates = 0
-    for upload in form.cleaned_data["uploads"]:
-        try:
-            result = add_item(
-                request.user,  # type: ignore[arg-type]
-                ws,
-                upload.chunks(),
-                filename=upload.name or "",
-                source=form.cleaned_data["source"],
-            )
-        except EvidenceError as exc:
-            messages.error(request, f"{upload.name}: {exc}")
-            continue
-        if result.duplicate:
-            duplicates += 1
-        else:
-            added += 1
-    if added or duplicates:
-        sign_checkpoint(ws)
-    if added:
-        messages.success(
-            request,
-            ngettext("%(count)d file stored.", "%(count)d files stored.", added) % {"count": added},
-        )
-    if duplicates:
-        messages.info(
-            request,
-            ngettext(
-                "%(count)d file was already in this workspace.",
-                "%(count)d files were already in this workspace.",
-                duplicates,
-            )
-            % {"count": duplicates},
-        )
-    return redirect("web:evidence", workspace=ws.slug)
 
 
 @access.workspace_member(Capability.VIEW_RECORDS)

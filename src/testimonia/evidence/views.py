@@ -1,0 +1,141 @@
+"""Evidence vault pages: the list, upload, an item's record, and download of its original."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from testimonia.accounts import access
+from testimonia.accounts.models import Workspace
+from testimonia.accounts.roles import Capability, grants
+from testimonia.custody.services import events_about, sign_checkpoint
+from testimonia.evidence.exceptions import DigestMismatch, EvidenceError
+from testimonia.evidence.forms import UploadForm
+from testimonia.evidence.services import add_item, items_of, open_original
+
+logger = logging.getLogger("testimonia.evidence")
+
+
+def _workspace(request: HttpRequest) -> Workspace:
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    return workspace
+
+
+@access.workspace_member(Capability.VIEW_EVIDENCE)
+@require_GET
+def evidence(request: HttpRequest, workspace: str) -> HttpResponse:
+    ws = _workspace(request)
+    can_add = grants(request.workspace_roles, Capability.ADD_EVIDENCE)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/evidence.html",
+        {"items": items_of(ws)[:500], "form": UploadForm() if can_add else None},
+    )
+
+
+@access.workspace_member(Capability.ADD_EVIDENCE)
+@require_POST
+def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
+    ws = _workspace(request)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for error in form.errors.get("uploads", []):
+            messages.error(request, str(error))
+        return redirect("web:evidence", workspace=ws.slug)
+    added = duplicates = 0
+    for upload in form.cleaned_data["uploads"]:
+        try:
+            result = add_item(
+                request.user,  # type: ignore[arg-type]
+                ws,
+                upload.chunks(),
+                filename=upload.name or "",
+                source=form.cleaned_data["source"],
+            )
+        except EvidenceError as exc:
+            messages.error(request, f"{upload.name}: {exc}")
+            continue
+        if result.duplicate:
+            duplicates += 1
+        else:
+            added += 1
+    if added or duplicates:
+        sign_checkpoint(ws)
+    if added:
+        messages.success(
+            request,
+            ngettext("%(count)d file stored.", "%(count)d files stored.", added) % {"count": added},
+        )
+    if duplicates:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d file was already in this workspace.",
+                "%(count)d files were already in this workspace.",
+                duplicates,
+            )
+            % {"count": duplicates},
+        )
+    return redirect("web:evidence", workspace=ws.slug)
+
+
+@access.workspace_member(Capability.VIEW_EVIDENCE)
+@require_GET
+def item_detail(request: HttpRequest, workspace: str, item: int) -> HttpResponse:
+    ws = _workspace(request)
+    record = get_object_or_404(items_of(ws).select_related("duplicate_of", "container"), pk=item)
+    return render(
+        request,
+        "evidence/item_detail.html",
+        {
+            "item": record,
+            "members": items_of(ws).filter(container=record).order_by("pk")[:500],
+            "acquisitions": items_of(ws).filter(blob=record.blob).order_by("pk"),
+            "events": [
+                {"entry": entry, "event": json.loads(entry.payload)}
+                for entry in events_about(ws, record.blob.sha256)
+            ],
+        },
+    )
+
+
+@access.workspace_member(Capability.VIEW_EVIDENCE)
+@require_POST
+def item_download(request: HttpRequest, workspace: str, item: int) -> HttpResponseBase:
+    """POST, not GET: a download is a recorded custody event, never a prefetch or a crawl."""
+    ws = _workspace(request)
+    record = get_object_or_404(items_of(ws), pk=item)
+    try:
+        handle = open_original(
+            request.user,  # type: ignore[arg-type]
+            record,
+            reason=request.POST.get("reason", ""),
+        )
+    except DigestMismatch:
+        logger.error("download refused: stored object of item %s failed its check", record.pk)
+        messages.error(
+            request,
+            _(
+                "The stored bytes of this item no longer match its fingerprint; the download was "
+                "refused. Run `testimonia verify` and tell your administrator."
+            ),
+        )
+        return redirect("web:item", workspace=ws.slug, item=record.pk)
+    # Always an attachment of an opaque type: an uploaded HTML or SVG file must never run in
+    # the application's origin.
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=record.original_filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
