@@ -19,6 +19,10 @@ TESTIMONIA_HOME = CONFIG.home
 TESTIMONIA_STORAGE_ROOT = CONFIG.storage_root
 # Largest single upload accepted by the web UI and the API, in bytes (default 2 GiB).
 TESTIMONIA_MAX_UPLOAD_BYTES = CONFIG.max_upload_bytes
+# RFC 3161 time-stamping authority for custody checkpoints (optional) and the root
+# certificate(s) its responses must chain to.
+TESTIMONIA_TSA_URL = CONFIG.tsa_url
+TESTIMONIA_TSA_ROOTS = str(CONFIG.tsa_roots) if CONFIG.tsa_roots else ""
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug

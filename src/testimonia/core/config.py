@@ -33,6 +33,8 @@ class Config:
     allowed_hosts: tuple[str, ...]
     https: bool
     max_upload_bytes: int
+    tsa_url: str
+    tsa_roots: Path | None
 
     @property
     def database_vendor(self) -> str:
@@ -201,4 +203,29 @@ def load_config(environ: Mapping[str, str], cwd: Path) -> Config:
         max_upload_bytes=env_int(
             environ, "TESTIMONIA_MAX_UPLOAD_BYTES", default=2 * 1024**3, minimum=1
         ),
+        tsa_url=tsa_url_from(environ),
+        tsa_roots=tsa_roots_from(environ),
     )
+
+
+def tsa_url_from(environ: Mapping[str, str]) -> str:
+    raw = environ.get("TESTIMONIA_TSA_URL", "").strip()
+    if raw and urlsplit(raw).scheme not in ("http", "https"):
+        raise ImproperlyConfigured(
+            f"TESTIMONIA_TSA_URL={raw!r} must be an http:// or https:// address of an RFC 3161 "
+            "time-stamping authority."
+        )
+    return raw
+
+
+def tsa_roots_from(environ: Mapping[str, str]) -> Path | None:
+    raw = environ.get("TESTIMONIA_TSA_ROOTS", "").strip()
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise ImproperlyConfigured(
+            f"TESTIMONIA_TSA_ROOTS={raw!r} is not a file: give the PEM certificate(s) of the "
+            "authority that signs your TSA's certificates."
+        )
+    return path

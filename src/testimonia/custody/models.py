@@ -56,6 +56,9 @@ class Checkpoint(models.Model):
     note = models.TextField(_("signed text"))
     key_id = models.CharField(_("key id"), max_length=16)
     signature = models.CharField(_("signature"), max_length=128)  # base64 Ed25519
+    # RFC 3161 timestamp of the note from the configured TSA (DER TimeStampResp), if any.
+    tsa_response = models.BinaryField(_("timestamp response"), blank=True, default=b"")
+    timestamped_at = models.DateTimeField(_("timestamped at"), null=True, blank=True)
 
     class Meta:
         ordering = ["workspace", "tree_size", "signed_at"]

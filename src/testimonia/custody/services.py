@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -19,9 +21,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from testimonia.accounts.models import User, Workspace
-from testimonia.custody import keys
+from testimonia.custody import keys, timestamping
 from testimonia.custody.merkle import MerkleTree, leaf_hash
 from testimonia.custody.models import Checkpoint, LogEntry, LogHead
+
+logger = logging.getLogger("testimonia.custody")
 
 PAYLOAD_VERSION = 1
 NOTE_ORIGIN = "testimonia.custody/"
@@ -112,6 +116,11 @@ def tree_of(workspace: Workspace, size: int | None = None) -> MerkleTree:
     )
 
 
+def tsa_roots() -> list[Any] | None:
+    path = settings.TESTIMONIA_TSA_ROOTS
+    return timestamping.load_roots(Path(path)) if path else None
+
+
 def checkpoint_note(workspace_slug: str, size: int, root: bytes, when: datetime) -> str:
     """The signed text, after the C2SP checkpoint format: origin, size, base64 root, time."""
     return (
@@ -121,7 +130,27 @@ def checkpoint_note(workspace_slug: str, size: int, root: bytes, when: datetime)
 
 
 def sign_checkpoint(workspace: Workspace) -> Checkpoint:
-    """Sign the log's current size and root with the installation key."""
+    """Sign the log's current size and root with the installation key, then have it
+    timestamped by the configured TSA (RFC 3161), outside the transaction."""
+    checkpoint = _sign(workspace)
+    url = settings.TESTIMONIA_TSA_URL
+    if url:
+        try:
+            stamp = timestamping.request_timestamp(checkpoint.note.encode("utf-8"), url)
+        except timestamping.TimestampError as exc:
+            # The checkpoint stands on its own signature; the missing timestamp is visible
+            # (timestamped_at stays empty) and the next checkpoint tries again.
+            logger.warning(
+                "checkpoint %s of %s not timestamped: %s", checkpoint.pk, workspace.slug, exc
+            )
+        else:
+            checkpoint.tsa_response = stamp.response
+            checkpoint.timestamped_at = stamp.gen_time
+            checkpoint.save(update_fields=["tsa_response", "timestamped_at"])
+    return checkpoint
+
+
+def _sign(workspace: Workspace) -> Checkpoint:
     with transaction.atomic():
         head, _ = LogHead.objects.get_or_create(workspace=workspace)
         head = LogHead.objects.select_for_update().get(pk=head.pk)
@@ -196,6 +225,7 @@ def verify_log(workspace: Workspace) -> tuple[int, list[LogProblem]]:
 
     tree = MerkleTree.from_leaf_hashes(leaves)
     public = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME).public_key()
+    roots = tsa_roots()
     for cp in Checkpoint.objects.filter(workspace=workspace).order_by("signed_at", "pk"):
         where = f"checkpoint of size {cp.tree_size} signed {cp.signed_at:%Y-%m-%d %H:%M:%S}"
         expected_note = checkpoint_note(
@@ -215,4 +245,10 @@ def verify_log(workspace: Workspace) -> tuple[int, list[LogProblem]]:
             )
         elif tree.root(cp.tree_size).hex() != cp.root_hash:
             problem(where, "the log no longer has the root it signed (history rewritten)")
+        if cp.tsa_response:
+            _when, stamp_problem = timestamping.check_timestamp(
+                bytes(cp.tsa_response), cp.note.encode("utf-8"), roots
+            )
+            if stamp_problem:
+                problem(where, stamp_problem)
     return len(rows), problems

@@ -94,3 +94,14 @@ def test_upload_limit_must_be_a_positive_whole_number():
         config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_MAX_UPLOAD_BYTES="2GB")
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_MAX_UPLOAD_BYTES="0")
+
+
+def test_tsa_settings_are_checked(tmp_path):
+    assert config(TESTIMONIA_SECRET_KEY=KEY).tsa_url == ""
+    with pytest.raises(ImproperlyConfigured, match="TESTIMONIA_TSA_URL"):
+        config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_TSA_URL="ftp://tsa.example")
+    with pytest.raises(ImproperlyConfigured, match="TESTIMONIA_TSA_ROOTS"):
+        config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_TSA_ROOTS=str(tmp_path / "missing.pem"))
+    roots = tmp_path / "roots.pem"
+    roots.write_text("pem")
+    assert config(TESTIMONIA_SECRET_KEY=KEY, TESTIMONIA_TSA_ROOTS=str(roots)).tsa_roots == roots
