@@ -21,7 +21,11 @@ def add_parsers(sub: Any) -> None:
         "event; folders are read recursively (links inside them are not followed); .zip, .tar "
         "and .tar.gz archives are stored and then each member too, recording the archive it "
         "came from. A bad item gets a clear error and the rest of the batch goes on; the exit "
-        "code is 1 if any item failed.",
+        "code is 1 if any item failed. Metadata (EXIF, video and audio via ffprobe, PDF and "
+        "Office properties) is extracted after the batch by a background job, into a separate "
+        "record: with --json, an item's metadata key holds the normalised summary only if "
+        "these bytes were read before (else null); the API shows it once extracted "
+        "(docs/metadata.md).",
     )
     ingest.add_argument("paths", nargs="+", metavar="PATH", type=Path)
     ingest.add_argument("--workspace", required=True, help="workspace identifier")

@@ -19,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from testimonia.accounts.models import User, Workspace
 from testimonia.custody import keys, timestamping
@@ -41,6 +42,24 @@ class Action:
     TRANSFER = "transfer"
     DELETION_REQUEST = "deletion_request"
     VERIFY = "verify"
+
+
+ACTION_LABELS = {
+    Action.INGEST: _("ingest"),
+    Action.EXTRACT_METADATA: _("metadata extraction"),
+    Action.VIEW: _("view"),
+    Action.DOWNLOAD: _("download"),
+    Action.DERIVE: _("derivative made"),
+    Action.EXPORT: _("export"),
+    Action.TRANSFER: _("transfer"),
+    Action.DELETION_REQUEST: _("deletion request"),
+    Action.VERIFY: _("verification"),
+}
+
+
+def action_label(action: str) -> str:
+    """The action in the reader's language; unknown actions are shown as recorded."""
+    return str(ACTION_LABELS.get(action, action))
 
 
 def canonical_json(value: Mapping[str, Any]) -> str:

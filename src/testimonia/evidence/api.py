@@ -11,9 +11,46 @@ from testimonia.accounts.roles import Capability
 from testimonia.custody.services import sign_checkpoint
 from testimonia.evidence.exceptions import UploadTooLarge
 from testimonia.evidence.models import Item
-from testimonia.evidence.services import add_item, items_of
+from testimonia.evidence.services import add_item, items_of, latest_metadata, with_metadata
 
 router = Router(tags=["evidence"])
+
+
+class GpsOut(Schema):
+    lat: float
+    lon: float
+    alt: float | None = None
+    time: str | None = None  # the GPS receiver's own UTC time stamp, where recorded
+    flags: list[str] = []  # e.g. a 0,0 position, kept but flagged as a likely placeholder
+
+
+class DeviceOut(Schema):
+    make: str | None = None
+    model: str | None = None
+    software: str | None = None
+
+
+class MetadataOut(Schema):
+    """The normalised fields of the latest metadata record (docs/metadata.md)."""
+
+    extractor: str
+    extracted_at: datetime
+    kind: str | None = None
+    captured_at: str | None = None  # ISO 8601, with the offset when the file recorded one
+    captured_at_zone: str | None = None  # "+02:00", or "naive" when the file had no zone
+    gps: GpsOut | None = None
+    device: DeviceOut | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    codecs: list[str] = []
+    title: str | None = None
+    author: str | None = None
+    created_at: str | None = None
+    modified_at: str | None = None
+    page_count: int | None = None
+    producer: str | None = None
+    errors: list[str] = []
 
 
 class ItemOut(Schema):
@@ -29,6 +66,19 @@ class ItemOut(Schema):
     duplicate_of: int | None
     container: int | None
     original_path: str
+    metadata: MetadataOut | None  # null until extracted (in the background), or when unread
+
+
+def metadata_out(item: Item) -> MetadataOut | None:
+    record = latest_metadata(item.blob)
+    if record is None:
+        return None
+    return MetadataOut(
+        **record.normalised,
+        extractor=record.extractor,
+        extracted_at=record.extracted_at,
+        errors=record.errors,
+    )
 
 
 def item_out(item: Item) -> ItemOut:
@@ -45,6 +95,7 @@ def item_out(item: Item) -> ItemOut:
         duplicate_of=item.duplicate_of_id,
         container=item.container_id,
         original_path=item.original_path,
+        metadata=metadata_out(item),
     )
 
 
@@ -59,7 +110,8 @@ def list_items(
 ) -> list[ItemOut]:
     if not 1 <= limit <= 1000 or offset < 0:
         raise HttpError(400, "limit must be 1..1000 and offset >= 0")
-    rows = items_of(request.workspace)[offset : offset + limit]  # type: ignore[attr-defined]
+    items = with_metadata(items_of(request.workspace))  # type: ignore[attr-defined]
+    rows = items[offset : offset + limit]
     return [item_out(item) for item in rows]
 
 

@@ -19,7 +19,13 @@ from testimonia.accounts.models import User, Workspace
 from testimonia.custody.services import sign_checkpoint
 from testimonia.evidence.exceptions import EvidenceError
 from testimonia.evidence.models import Item
-from testimonia.evidence.services import Acquisition, add_item, enqueue_complete_digests
+from testimonia.evidence.services import (
+    Acquisition,
+    add_item,
+    enqueue_complete_digests,
+    enqueue_extract_metadata,
+    metadata_summary,
+)
 from testimonia.evidence.sources import LimitExceeded, Limits, Source, archive_members, discover
 
 
@@ -44,6 +50,9 @@ class Outcome:
             "media_type": item.blob.media_type if item else None,
             "duplicate_of": self.duplicate_of,
             "container": item.container_id if item else None,
+            # Extracted in the background after the batch: present only when these bytes
+            # were read before (an earlier ingest of the same content), else null.
+            "metadata": metadata_summary(item.blob) if item else None,
             "errors": self.errors,
         }
 
@@ -110,7 +119,8 @@ def ingest_paths(
 ) -> Iterator[Outcome]:
     """Ingest everything under `paths`, yielding one outcome per file or archive member.
 
-    At the end, queues the second digests and signs a custody checkpoint for the batch.
+    At the end, queues the second digests, signs a custody checkpoint for the batch, then
+    queues metadata extraction (its custody events follow the checkpoint).
     """
     limits = limits or Limits()
     stored: list[int] = []
@@ -142,6 +152,7 @@ def ingest_paths(
             try:
                 enqueue_complete_digests(stored, actor, workspace)
                 sign_checkpoint(workspace)
+                enqueue_extract_metadata(stored, actor, workspace)
             except DatabaseError:  # the batch is committed; the next batch signs it
                 pass
 

@@ -87,3 +87,35 @@ class Item(models.Model):
 
     def __str__(self) -> str:
         return self.original_filename
+
+
+class Metadata(models.Model):
+    """Metadata extracted from a stored original by one extractor version.
+
+    A separate record: the original is never touched. A record is never rewritten either:
+    a new extractor version adds a row beside the old one (unique per blob and extractor),
+    so what each version read stays on file. `raw` holds every value as extracted (made
+    JSON-safe and capped, see `evidence/metadata.py`), `normalised` the fields described in
+    docs/metadata.md, `errors` what could not be read.
+    """
+
+    blob = models.ForeignKey(Blob, on_delete=models.PROTECT, related_name="metadata_records")
+    extractor = models.CharField(_("extractor"), max_length=64)  # "testimonia.metadata/1"
+    extracted_at = models.DateTimeField(_("extracted at"), auto_now_add=True)
+    tools = models.JSONField(_("tool versions"), default=dict)
+    raw = models.JSONField(_("raw metadata"), default=dict)
+    normalised = models.JSONField(_("normalised metadata"), default=dict)
+    errors = models.JSONField(_("errors"), default=list)
+
+    class Meta:
+        ordering = ["-extracted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["blob", "extractor"], name="metadata_one_per_blob_and_extractor"
+            ),
+        ]
+        verbose_name = _("extracted metadata")
+        verbose_name_plural = _("extracted metadata")
+
+    def __str__(self) -> str:
+        return f"{self.extractor} of blob {self.blob_id}"

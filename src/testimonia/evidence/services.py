@@ -1,5 +1,5 @@
 """Evidence vault actions: store an original, record its acquisition and custody event,
-list a workspace's items, complete digests."""
+list a workspace's items, complete digests, extract metadata into a separate record."""
 
 from __future__ import annotations
 
@@ -8,20 +8,20 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import PurePath
-from typing import BinaryIO
+from pathlib import Path, PurePath
+from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext_noop
 
 from testimonia.accounts.models import User, Workspace
-from testimonia.custody.services import Action, append_event
-from testimonia.evidence import blobstore
+from testimonia.custody.services import Action, append_event, canonical_json
+from testimonia.evidence import blobstore, metadata
 from testimonia.evidence.exceptions import DigestMismatch, UploadTooLarge
 from testimonia.evidence.mediatype import detect_media_type
-from testimonia.evidence.models import Blob, Item
+from testimonia.evidence.models import Blob, Item, Metadata
 
 logger = logging.getLogger("testimonia.evidence")
 
@@ -124,9 +124,11 @@ def add_item(
                 "duplicate_of": f"item:{first.pk}" if first else "",
             },
         )
-        if enqueue_digests and not blob.sha512:
+        if enqueue_digests:
             blob_id = blob.pk
-            transaction.on_commit(lambda: enqueue_complete_digests([blob_id], actor, workspace))
+            if not blob.sha512:
+                transaction.on_commit(lambda: enqueue_complete_digests([blob_id], actor, workspace))
+            transaction.on_commit(lambda: enqueue_extract_metadata([blob_id], actor, workspace))
     logger.info(
         "item %s stored in workspace %s (duplicate=%s)", item.pk, workspace.slug, first is not None
     )
@@ -195,3 +197,151 @@ def complete_digests(blob: Blob, progress: Callable[[int], None] | None = None) 
     blob.sha512 = "sha512:" + sha512.hexdigest()
     blob.save(update_fields=["sha512"])
     return blob
+
+
+class MetadataUnavailable(Exception):
+    """The environment, not the file, prevented extraction (a tool is not installed):
+    nothing was recorded, so a later run can extract it."""
+
+    def __init__(self, digest: str, reasons: list[str]) -> None:
+        super().__init__(f"metadata of {digest} not extracted: {'; '.join(reasons)}")
+        self.digest = digest
+        self.reasons = reasons
+
+
+def enqueue_extract_metadata(
+    blob_ids: list[int], actor: User | None, workspace: Workspace | None
+) -> None:
+    """Queue metadata extraction for the blobs that some extractor reads and that the current
+    extractor version has not read yet."""
+    from testimonia.evidence.tasks import run_extract_metadata
+    from testimonia.jobs.services import enqueue_job
+
+    done = Metadata.objects.filter(extractor=metadata.EXTRACTOR).values("blob_id")
+    candidates = Blob.objects.filter(pk__in=blob_ids).exclude(pk__in=done).order_by("pk")
+    pending = [
+        pk
+        for pk, media_type in candidates.values_list("pk", "media_type")
+        if metadata.may_have_metadata(media_type)
+    ]
+    if not pending:
+        return
+    enqueue_job(
+        run_extract_metadata,
+        label=gettext_noop("Extract metadata of stored originals"),
+        workspace=workspace,
+        requested_by=actor,
+        args=[pending],
+        total=len(pending),
+        unit="items",
+    )
+
+
+Extract = Callable[[Path, str], "metadata.Extraction | None"]
+
+
+def extract_metadata(blob: Blob, *, extract: Extract | None = None) -> Metadata | None:
+    """Read the stored original's metadata into a new record, with a custody event for every
+    item of those bytes, in each workspace that holds them.
+
+    The original is read from the store (read-only) and never written. Returns None when no
+    extractor reads this media type, or when this extractor version already has a record
+    for the blob (never overwritten). Raises MetadataUnavailable when a tool is missing.
+    `extract` defaults to `metadata.extract_isolated` (a limited child process).
+    """
+    path = blob_store().path_for(blob.sha256)
+    if not path.is_file():
+        raise blobstore.BlobMissing(blob.sha256)
+    extraction = (extract or metadata.extract_isolated)(path, blob.media_type)
+    if extraction is None:
+        return None
+    if extraction.unavailable:
+        raise MetadataUnavailable(blob.sha256, extraction.errors)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = Metadata.objects.create(
+                    blob=blob,
+                    extractor=extraction.extractor,
+                    tools=extraction.tools,
+                    raw=extraction.raw,
+                    normalised=extraction.normalised,
+                    errors=extraction.errors,
+                )
+        except IntegrityError:
+            # Race: two runs read the same blob with the same version; the unique constraint
+            # keeps the first record, and the second records nothing.
+            return None
+        record.refresh_from_db()  # the digest covers the values as stored
+        record_digest = hashlib.sha256(
+            canonical_json(
+                {
+                    "blob": blob.sha256,
+                    "extractor": record.extractor,
+                    "tools": record.tools,
+                    "raw": record.raw,
+                    "normalised": record.normalised,
+                    "errors": record.errors,
+                }
+            ).encode("utf-8")
+        ).hexdigest()
+        normalised = record.normalised
+        summary = {
+            "kind": normalised.get("kind"),
+            "captured_at": normalised.get("captured_at"),
+            "has_gps": normalised.get("gps") is not None,  # not the position itself
+            "errors": len(record.errors),
+        }
+        # One workspace's log after another, in a fixed order, so that two extractions never
+        # wait on each other's log heads.
+        items = Item.objects.filter(blob=blob).select_related("workspace")
+        for item in items.order_by("workspace_id", "pk"):
+            append_event(
+                item.workspace,
+                actor=None,
+                action=Action.EXTRACT_METADATA,
+                object_digest=blob.sha256,
+                subject=f"item:{item.pk}",
+                details={
+                    "extractor": record.extractor,
+                    "record": f"metadata:{record.pk}",
+                    "record_sha256": f"sha256:{record_digest}",
+                    "summary": summary,
+                },
+            )
+    logger.info("metadata of blob %s extracted by %s", blob.pk, record.extractor)
+    return record
+
+
+def with_metadata(items: QuerySet[Item]) -> QuerySet[Item]:
+    """The items with their blobs' metadata records prefetched (raw values left out)."""
+    return items.prefetch_related(
+        Prefetch(
+            "blob__metadata_records",
+            queryset=Metadata.objects.defer("raw"),
+            to_attr="prefetched_metadata",
+        )
+    )
+
+
+def latest_metadata(blob: Blob) -> Metadata | None:
+    """The blob's most recent metadata record, or None while none is recorded."""
+    prefetched: list[Metadata] | None = getattr(blob, "prefetched_metadata", None)
+    if prefetched is not None:
+        return prefetched[0] if prefetched else None
+    return blob.metadata_records.defer("raw").first()
+
+
+def metadata_summary(blob: Blob) -> dict[str, Any] | None:
+    """What users see of the latest record: its normalised fields, which extractor read it,
+    when, and what it could not read. None while extraction has not run (it runs in the
+    background) or when no extractor reads this media type."""
+    record = latest_metadata(blob)
+    if record is None:
+        return None
+    return {
+        **record.normalised,
+        "extractor": record.extractor,
+        "extracted_at": record.extracted_at.isoformat(),
+        "errors": record.errors,
+    }
