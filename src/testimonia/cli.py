@@ -129,9 +129,10 @@ def build_parser() -> Parser:
     token_create.add_argument("--user", required=True, help="username the token acts as")
     token_create.add_argument("--name", default="", help="a label to recognise the token by")
 
-    from testimonia.cli_evidence import add_parsers
+    from testimonia import cli_evidence, cli_export
 
-    add_parsers(sub)
+    cli_evidence.add_parsers(sub)
+    cli_export.add_parsers(sub)
 
     manage = sub.add_parser(
         "manage",
@@ -177,6 +178,11 @@ def dispatch(args: argparse.Namespace) -> int:
             "verify": cli_evidence.cmd_verify,
             "custody": cli_evidence.cmd_custody,
         }[args.command](args)
+    if args.command == "export":
+        from testimonia import cli_export
+
+        check_database()
+        return cli_export.cmd_export(args)
     handler = {
         ("workspace", "create"): cmd_workspace_create,
         ("workspace", "list"): cmd_workspace_list,

@@ -193,7 +193,7 @@ def cmd_custody(args: argparse.Namespace) -> int:
 
     from testimonia.accounts.services import get_workspace
     from testimonia.custody import keys
-    from testimonia.custody.services import sign_checkpoint
+    from testimonia.custody.services import CustodyDamaged, sign_checkpoint
 
     if args.action == "public-key":
         key = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME)
@@ -201,7 +201,11 @@ def cmd_custody(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.action == "checkpoint":
         workspace = accounts_call(get_workspace, args.workspace)
-        checkpoint = sign_checkpoint(workspace)
+        try:
+            checkpoint = sign_checkpoint(workspace)
+        except CustodyDamaged as exc:
+            print(f"testimonia: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
         print(checkpoint.note, end="")
         print(f"— {checkpoint.key_id} {checkpoint.signature}")
         return EXIT_OK

@@ -47,6 +47,18 @@ def load_or_create_signing_key(home: Path) -> Ed25519PrivateKey:
     return loaded
 
 
+def load_public_key(home: Path) -> Ed25519PublicKey | None:
+    """The installation's public key, or None when its key file is missing (never creates
+    one: a verifier must not mint a new key and then call every old signature invalid)."""
+    path = key_path(home)
+    if not path.exists():
+        return None
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(loaded, Ed25519PrivateKey):
+        raise ValueError(f"{path} does not hold an Ed25519 private key")
+    return loaded.public_key()
+
+
 def public_pem(key: Ed25519PublicKey) -> str:
     return key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo

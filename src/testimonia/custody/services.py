@@ -32,6 +32,10 @@ PAYLOAD_VERSION = 1
 NOTE_ORIGIN = "testimonia.custody/"
 
 
+class CustodyDamaged(Exception):
+    """The log is not as recorded; nothing more is signed over it until it is looked at."""
+
+
 class Action:
     INGEST = "ingest"
     EXTRACT_METADATA = "extract_metadata"
@@ -174,6 +178,11 @@ def _sign(workspace: Workspace) -> Checkpoint:
         head, _ = LogHead.objects.get_or_create(workspace=workspace)
         head = LogHead.objects.select_for_update().get(pk=head.pk)
         tree = tree_of(workspace, head.size)
+        if tree.size != head.size:
+            raise CustodyDamaged(
+                f"the custody log of {workspace.slug} has {tree.size} entries where "
+                f"{head.size} were recorded: run `testimonia verify` before signing"
+            )
         root = tree.root()
         key = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME)
         when = timezone.now()
@@ -243,7 +252,13 @@ def verify_log(workspace: Workspace) -> tuple[int, list[LogProblem]]:
         problem("log head", f"records {head.size} entries but {len(rows)} are present")
 
     tree = MerkleTree.from_leaf_hashes(leaves)
-    public = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME).public_key()
+    public = keys.load_public_key(settings.TESTIMONIA_HOME)
+    if public is None and Checkpoint.objects.filter(workspace=workspace).exists():
+        problem(
+            "signing key",
+            "the installation's signing key is missing from TESTIMONIA_HOME "
+            "(custody/signing-key.pem): checkpoints cannot be checked; restore it from backup",
+        )
     roots = tsa_roots()
     for cp in Checkpoint.objects.filter(workspace=workspace).order_by("signed_at", "pk"):
         where = f"checkpoint of size {cp.tree_size} signed {cp.signed_at:%Y-%m-%d %H:%M:%S}"
@@ -252,10 +267,11 @@ def verify_log(workspace: Workspace) -> tuple[int, list[LogProblem]]:
         )
         if cp.note != expected_note:
             problem(where, "its signed text does not match its fields (edited)")
-        try:
-            public.verify(base64.b64decode(cp.signature), cp.note.encode("utf-8"))
-        except (InvalidSignature, ValueError):
-            problem(where, "its signature is not valid for this installation's key")
+        if public is not None:
+            try:
+                public.verify(base64.b64decode(cp.signature), cp.note.encode("utf-8"))
+            except (InvalidSignature, ValueError):
+                problem(where, "its signature is not valid for this installation's key")
         if cp.tree_size > len(leaves):
             problem(
                 where,

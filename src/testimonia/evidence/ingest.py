@@ -16,7 +16,7 @@ from typing import Any
 from django.db import DatabaseError
 
 from testimonia.accounts.models import User, Workspace
-from testimonia.custody.services import sign_checkpoint
+from testimonia.custody.services import CustodyDamaged, sign_checkpoint
 from testimonia.evidence.exceptions import EvidenceError
 from testimonia.evidence.models import Item
 from testimonia.evidence.services import (
@@ -155,6 +155,9 @@ def ingest_paths(
                 enqueue_extract_metadata(stored, actor, workspace)
             except DatabaseError:  # the batch is committed; the next batch signs it
                 pass
+            except CustodyDamaged as exc:
+                # The items are stored and logged; the log itself needs looking at.
+                yield Outcome(path="(custody log)", errors=[str(exc)])
 
 
 def _ingest_archive(

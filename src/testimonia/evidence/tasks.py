@@ -6,7 +6,7 @@ from django.utils.translation import gettext_noop
 
 from testimonia.accounts.models import Workspace
 from testimonia.core.tasks import task
-from testimonia.custody.services import sign_checkpoint
+from testimonia.custody.services import CustodyDamaged, sign_checkpoint
 from testimonia.evidence import blobstore, metadata
 from testimonia.evidence.exceptions import DigestMismatch
 from testimonia.evidence.models import Blob, Item
@@ -77,7 +77,10 @@ def run_extract_metadata(job_id: int, blob_ids: list[int]) -> int:
                     )
         report_progress(job_id, done)
     for workspace in Workspace.objects.filter(pk__in=logs).order_by("pk"):
-        sign_checkpoint(workspace)
+        try:
+            sign_checkpoint(workspace)
+        except CustodyDamaged:
+            logger.exception("custody log of workspace %s not signed", workspace.pk)
     if failed:
         finish_job(
             job_id,

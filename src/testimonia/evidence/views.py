@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from testimonia.accounts import access
 from testimonia.accounts.models import Workspace
 from testimonia.accounts.roles import Capability, grants
-from testimonia.custody.services import events_about, sign_checkpoint
+from testimonia.custody.services import CustodyDamaged, events_about, sign_checkpoint
 from testimonia.evidence.exceptions import DigestMismatch, EvidenceError
 from testimonia.evidence.forms import UploadForm
-from testimonia.evidence.services import add_item, items_of, open_original
+from testimonia.evidence.services import add_item, items_of, latest_metadata, open_original
 
 logger = logging.getLogger("testimonia.evidence")
 
@@ -67,7 +67,18 @@ def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
         else:
             added += 1
     if added or duplicates:
-        sign_checkpoint(ws)
+        try:
+            sign_checkpoint(ws)
+        except CustodyDamaged:
+            logger.exception("custody log of %s not signed after an upload", ws.slug)
+            messages.error(
+                request,
+                _(
+                    "The files were stored, but the chain of custody needs "
+                    "attention: ask your administrator to run "
+                    "`testimonia verify`."
+                ),
+            )
     if added:
         messages.success(
             request,
@@ -96,6 +107,7 @@ def item_detail(request: HttpRequest, workspace: str, item: int) -> HttpResponse
         "evidence/item_detail.html",
         {
             "item": record,
+            "metadata": latest_metadata(record.blob),
             "members": items_of(ws).filter(container=record).order_by("pk")[:500],
             "acquisitions": items_of(ws).filter(blob=record.blob).order_by("pk"),
             "events": [

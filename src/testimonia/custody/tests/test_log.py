@@ -147,3 +147,20 @@ def test_logs_of_workspaces_are_separate(log, other_workspace):
     append_event(other_workspace, actor=None, action="ingest")
     assert LogEntry.objects.get(workspace=other_workspace).seq == 0
     assert problems_of(other_workspace) == []
+
+
+def test_signing_over_a_log_with_missing_entries_is_refused_with_a_reason(log):
+    from testimonia.custody.services import CustodyDamaged
+
+    LogEntry.objects.filter(workspace=log, seq=2).delete()
+    with pytest.raises(CustodyDamaged, match="has 5 entries where 6 were recorded"):
+        sign_checkpoint(log)
+
+
+def test_a_missing_signing_key_is_reported_not_replaced(log, settings):
+    from testimonia.custody.keys import key_path
+
+    key_path(settings.TESTIMONIA_HOME).unlink()
+    problems = problems_of(log)
+    assert any("signing key is missing" in p for p in problems)
+    assert not key_path(settings.TESTIMONIA_HOME).exists()
