@@ -9,10 +9,9 @@ from ninja.files import UploadedFile
 
 from testimonia.accounts.api_auth import workspace_auth
 from testimonia.accounts.roles import Capability
-from testimonia.custody.services import CustodyDamaged, sign_checkpoint
-from testimonia.evidence.exceptions import UploadTooLarge
+from testimonia.evidence.ingest import CUSTODY_LOG_PATH, ingest_uploads
 from testimonia.evidence.models import Item
-from testimonia.evidence.services import add_item, items_of, latest_metadata, with_metadata
+from testimonia.evidence.services import items_of, latest_metadata, with_metadata
 
 logger = logging.getLogger("testimonia.evidence")
 
@@ -132,7 +131,7 @@ def get_item(request: HttpRequest, workspace: str, item_id: int) -> ItemOut:
 @router.post(
     "/workspaces/{workspace}/items",
     response={201: ItemOut},
-    summary="Upload one file",
+    summary="Upload one file (an archive is stored, then each of its members)",
     auth=workspace_auth(Capability.ADD_EVIDENCE),
 )
 def upload_item(
@@ -141,18 +140,17 @@ def upload_item(
     file: File[UploadedFile],
     source: Form[str] = "",
 ) -> Status[ItemOut]:
-    try:
-        result = add_item(
+    outcomes = list(
+        ingest_uploads(
             request.user,  # type: ignore[arg-type]
             request.workspace,  # type: ignore[attr-defined]
-            file.chunks(),
-            filename=file.name or "",
+            [file],
             source=source,
         )
-    except UploadTooLarge as exc:
-        raise HttpError(413, str(exc)) from exc
-    try:
-        sign_checkpoint(request.workspace)  # type: ignore[attr-defined]
-    except CustodyDamaged:  # the item is stored and logged; the log needs an administrator
-        logger.exception("custody log not signed after an API upload")
-    return Status(201, item_out(result.item))
+    )
+    first = outcomes[0]
+    if first.item is None:
+        raise HttpError(413 if first.too_large else 400, "; ".join(first.errors))
+    if any(o.path == CUSTODY_LOG_PATH for o in outcomes):
+        logger.error("custody log not signed after an API upload")
+    return Status(201, item_out(first.item))

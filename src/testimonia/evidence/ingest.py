@@ -8,25 +8,40 @@ that records the archive it came from.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError
 
 from testimonia.accounts.models import User, Workspace
 from testimonia.custody.services import CustodyDamaged, sign_checkpoint
-from testimonia.evidence.exceptions import EvidenceError
+from testimonia.evidence.exceptions import EvidenceError, UploadTooLarge
 from testimonia.evidence.models import Item
 from testimonia.evidence.services import (
     Acquisition,
     add_item,
+    clean_filename,
     enqueue_complete_digests,
     enqueue_extract_metadata,
     metadata_summary,
 )
-from testimonia.evidence.sources import LimitExceeded, Limits, Source, archive_members, discover
+from testimonia.evidence.sources import (
+    LimitExceeded,
+    Limits,
+    Source,
+    archive_members,
+    discover,
+    is_archive_name,
+)
+
+CUSTODY_LOG_PATH = "(custody log)"  # the outcome that reports a log needing attention
 
 
 @dataclass
@@ -35,6 +50,7 @@ class Outcome:
     item: Item | None = None
     duplicate_of: int | None = None
     errors: list[str] = field(default_factory=list)
+    too_large: bool = False
 
     @property
     def ok(self) -> bool:
@@ -100,6 +116,9 @@ def _ingest_one(
         raise
     except OSError as exc:
         outcome.errors.append(f"cannot read: {exc.strerror or exc}")
+    except UploadTooLarge as exc:
+        outcome.errors.append(str(exc))
+        outcome.too_large = True
     except (EvidenceError, ValueError, EOFError) as exc:
         outcome.errors.append(str(exc))
     else:
@@ -122,10 +141,87 @@ def ingest_paths(
     At the end, queues the second digests, signs a custody checkpoint for the batch, then
     queues metadata extraction (its custody events follow the checkpoint).
     """
+    yield from ingest_sources(
+        actor,
+        workspace,
+        discover(paths),
+        source=source,
+        collected_by=collected_by,
+        limits=limits,
+    )
+
+
+def ingest_uploads(
+    actor: User | None,
+    workspace: Workspace,
+    uploads: Iterable[UploadedFile],
+    *,
+    source: str = "",
+    limits: Limits | None = None,
+) -> Iterator[Outcome]:
+    """The same for files uploaded through the web UI or the API: an uploaded archive is
+    stored and then opened like one given to `testimonia ingest`."""
+    with tempfile.TemporaryDirectory(dir=settings.FILE_UPLOAD_TEMP_DIR) as spool:
+        yield from ingest_sources(
+            actor,
+            workspace,
+            _upload_sources(uploads, Path(spool)),
+            source=source,
+            collected_by=None,
+            limits=limits,
+        )
+
+
+def _upload_sources(uploads: Iterable[UploadedFile], spool: Path) -> Iterator[Source]:
+    for number, upload in enumerate(uploads):
+        name = clean_filename(upload.name or "")
+        if upload.size == 0:
+            yield Source(name, name, error="empty file (0 bytes): nothing to preserve")
+            continue
+        local: Path | None = None
+        if is_archive_name(name):
+            # Archives are read by path (zip needs random access): spool small uploads,
+            # use the temporary file Django already wrote for large ones.
+            temporary = getattr(upload, "temporary_file_path", None)
+            if temporary is not None:
+                local = Path(temporary())
+            else:
+                local = spool / f"upload-{number}"
+                with local.open("wb") as handle:
+                    for chunk in upload.chunks():
+                        handle.write(chunk)
+        yield Source(
+            name,
+            name,
+            opener=_upload_opener(upload),
+            is_archive=local is not None,
+            local_path=local,
+            size=upload.size,
+        )
+
+
+def _upload_opener(upload: UploadedFile) -> Callable[[], AbstractContextManager[IO[bytes]]]:
+    def opener() -> AbstractContextManager[IO[bytes]]:
+        upload.seek(0)
+        handle: IO[bytes] = upload.file  # type: ignore[assignment]
+        return contextlib.nullcontext(handle)
+
+    return opener
+
+
+def ingest_sources(
+    actor: User | None,
+    workspace: Workspace,
+    sources: Iterable[Source],
+    *,
+    source: str = "",
+    collected_by: User | None = None,
+    limits: Limits | None = None,
+) -> Iterator[Outcome]:
     limits = limits or Limits()
     stored: list[int] = []
     try:
-        for src in discover(paths):
+        for src in sources:
             try:
                 outcome = _ingest_one(
                     actor, workspace, src, source=source, collected_by=collected_by, container=None
@@ -157,7 +253,7 @@ def ingest_paths(
                 pass
             except CustodyDamaged as exc:
                 # The items are stored and logged; the log itself needs looking at.
-                yield Outcome(path="(custody log)", errors=[str(exc)])
+                yield Outcome(path=CUSTODY_LOG_PATH, errors=[str(exc)])
 
 
 def _ingest_archive(

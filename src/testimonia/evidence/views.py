@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from testimonia.accounts import access
 from testimonia.accounts.models import Workspace
 from testimonia.accounts.roles import Capability, grants
-from testimonia.custody.services import CustodyDamaged, events_about, sign_checkpoint
-from testimonia.evidence.exceptions import DigestMismatch, EvidenceError
+from testimonia.custody.services import events_about
+from testimonia.evidence.exceptions import DigestMismatch
 from testimonia.evidence.forms import UploadForm
-from testimonia.evidence.services import add_item, items_of, latest_metadata, open_original
+from testimonia.evidence.ingest import CUSTODY_LOG_PATH, ingest_uploads
+from testimonia.evidence.services import items_of, latest_metadata, open_original
 
 logger = logging.getLogger("testimonia.evidence")
 
@@ -50,35 +51,29 @@ def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
             messages.error(request, str(error))
         return redirect("web:evidence", workspace=ws.slug)
     added = duplicates = 0
-    for upload in form.cleaned_data["uploads"]:
-        try:
-            result = add_item(
-                request.user,  # type: ignore[arg-type]
-                ws,
-                upload.chunks(),
-                filename=upload.name or "",
-                source=form.cleaned_data["source"],
-            )
-        except EvidenceError as exc:
-            messages.error(request, f"{upload.name}: {exc}")
-            continue
-        if result.duplicate:
-            duplicates += 1
-        else:
-            added += 1
-    if added or duplicates:
-        try:
-            sign_checkpoint(ws)
-        except CustodyDamaged:
-            logger.exception("custody log of %s not signed after an upload", ws.slug)
+    # Uploaded archives are opened like those given to `testimonia ingest`; the batch ends
+    # with a signed checkpoint.
+    for outcome in ingest_uploads(
+        request.user,  # type: ignore[arg-type]
+        ws,
+        form.cleaned_data["uploads"],
+        source=form.cleaned_data["source"],
+    ):
+        if outcome.path == CUSTODY_LOG_PATH:
+            logger.error("custody log of %s not signed after an upload", ws.slug)
             messages.error(
                 request,
                 _(
-                    "The files were stored, but the chain of custody needs "
-                    "attention: ask your administrator to run "
-                    "`testimonia verify`."
+                    "The files were stored, but the chain of custody needs attention: ask "
+                    "your administrator to run `testimonia verify`."
                 ),
             )
+        elif outcome.errors:
+            messages.error(request, f"{outcome.path}: {'; '.join(outcome.errors)}")
+        elif outcome.duplicate_of is not None:
+            duplicates += 1
+        else:
+            added += 1
     if added:
         messages.success(
             request,

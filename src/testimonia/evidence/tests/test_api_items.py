@@ -63,3 +63,48 @@ def test_openapi_schema_is_served_and_lists_the_operations():
     schema = json.loads(response.content)
     assert "/api/v1/workspaces/{workspace}/items" in schema["paths"]
     assert schema["info"]["title"] == "Testimonia API"
+
+
+def _zip(members):
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in members:
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_uploaded_archive_is_stored_and_its_members_too(api, workspace):
+    data = _zip([("a.txt", b"alpha"), ("../evil.txt", b"x")])
+    response = api.post(
+        f"/api/v1/workspaces/{workspace.slug}/items", {"file": SimpleUploadedFile("dump.zip", data)}
+    )
+    assert response.status_code == 201
+    archive = json.loads(response.content)
+    assert archive["media_type"] == "application/zip"
+    listed = json.loads(api.get(f"/api/v1/workspaces/{workspace.slug}/items").content)
+    members = [i for i in listed if i["container"] == archive["id"]]
+    assert [m["filename"] for m in members] == ["a.txt"]
+    assert members[0]["original_path"] == "dump.zip!/a.txt"
+
+
+@pytest.mark.django_db
+def test_an_upload_over_the_limit_is_413_in_the_error_shape(api, workspace, settings):
+    settings.TESTIMONIA_MAX_UPLOAD_BYTES = 4
+    response = api.post(
+        f"/api/v1/workspaces/{workspace.slug}/items",
+        {"file": SimpleUploadedFile("big.bin", b"12345")},
+    )
+    assert response.status_code == 413
+    assert json.loads(response.content)["error"]["code"] == "too_large"
+
+
+@pytest.mark.django_db
+def test_an_empty_upload_is_400_with_the_reason(api, workspace):
+    response = api.post(
+        f"/api/v1/workspaces/{workspace.slug}/items", {"file": SimpleUploadedFile("empty.txt", b"")}
+    )
+    assert response.status_code in (400, 422)

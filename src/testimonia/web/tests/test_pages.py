@@ -137,3 +137,25 @@ def test_a_server_error_shows_a_reference_and_no_detail(investigator, monkeypatc
     assert "Quote this reference" in page
     assert "real-name" not in page
     assert "/srv/" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_archive_uploaded_in_the_web_ui_is_opened_and_bad_members_reported(
+    investigator, workspace
+):
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("photos/1.txt", "one")
+        zf.writestr("/etc/cron.d/evil", "x")
+    client = client_for(investigator)
+    client.post(
+        "/w/test-ws/evidence/upload/", {"uploads": [SimpleUploadedFile("dump.zip", out.getvalue())]}
+    )
+    archive = Item.objects.get(workspace=workspace, original_filename="dump.zip")
+    assert list(archive.members.values_list("original_filename", flat=True)) == ["1.txt"]
+    page = client.get("/w/test-ws/evidence/").content.decode()
+    assert "unsafe member name: absolute path" in page
+    assert "2 files stored." in page
