@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from testimonia.accounts.api import router as accounts_router
 from testimonia.accounts.api_auth import API_AUTH, api_public
+from testimonia.core.middleware import ERROR_CODES
 from testimonia.evidence.api import router as evidence_router
 from testimonia.jobs.api import router as jobs_router
 
@@ -37,22 +38,9 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "too_large",
-    422: "validation_error",
-    429: "rate_limited",
-}
-
-
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = _CODES.get(exc.status_code, "error")
+    code = ERROR_CODES.get(exc.status_code, "error")
     return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
 
 

@@ -7,7 +7,7 @@ from http import HTTPStatus
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 
 API_PREFIX = "/api/"
-_CODES = {
+ERROR_CODES = {
     400: "bad_request",
     401: "unauthorized",
     403: "forbidden",
@@ -43,7 +43,7 @@ class ApiErrorShapeMiddleware:
         status = response.status_code
         message = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
         shaped = JsonResponse(
-            {"error": {"code": _CODES.get(status, "error"), "message": message + "."}},
+            {"error": {"code": ERROR_CODES.get(status, "error"), "message": message + "."}},
             status=status,
         )
         if response.has_header("Allow"):

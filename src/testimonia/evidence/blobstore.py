@@ -126,7 +126,7 @@ class BlobStore:
             try:
                 os.link(tmp_name, final)
                 created = True
-                _fsync_dir(final.parent)
+                fsync_dir(final.parent)
             except FileExistsError:
                 created = False
             return StoredBlob(digest=digest, size=size, head=bytes(head), created=created)
@@ -232,7 +232,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[written:]
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -54,6 +54,7 @@ from testimonia.custody.merkle import leaf_hash
 from testimonia.custody.models import Checkpoint, LogEntry
 from testimonia.custody.services import Action, actor_label, append_event, sign_checkpoint, tree_of
 from testimonia.evidence import blobstore
+from testimonia.evidence.blobstore import fsync_dir
 from testimonia.evidence.exceptions import DigestMismatch, EvidenceError
 from testimonia.evidence.models import Item
 from testimonia.evidence.services import blob_store, items_of
@@ -181,7 +182,7 @@ def export_bag(
             # Replaces an empty folder atomically; fails if anything appeared in it meanwhile.
             os.rename(staging, out)
             published = True
-            _fsync_dir(out.parent)
+            fsync_dir(out.parent)
     except BaseException as exc:
         if published:  # the database refused the commit: the bag must not outlive its record
             shutil.rmtree(out, ignore_errors=True)
@@ -563,15 +564,7 @@ def _write_file(path: Path, data: bytes) -> None:
 def _fsync_tree(root: Path) -> None:
     """Make the bag's directory entries durable before it is renamed into place."""
     for folder, _dirs, _files in os.walk(root, topdown=False):
-        _fsync_dir(Path(folder))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_dir(Path(folder))
 
 
 def _batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:

@@ -18,34 +18,21 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from testimonia.accounts.models import User, Workspace
-from testimonia.conftest import PASSWORD, require_service
+from testimonia.conftest import PASSWORD
+
+from .chromium import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REPO_ROOT = Path(__file__).resolve().parents[4]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if require_service("TESTIMONIA_REQUIRE_BROWSER"):
-        pytest.fail(f"TESTIMONIA_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +47,7 @@ def _allow_async_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:
 def page(live_server: Any, investigator: User) -> Iterator[Page]:
     """A fresh Chromium page. Depends on the database fixtures so that they are all built
     before Playwright starts its event loop."""
-    if not CHROMIUM.exists():
-        _unavailable(f"Chromium not found at {CHROMIUM}")
+    require_chromium()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True

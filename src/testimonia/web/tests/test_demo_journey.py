@@ -10,24 +10,14 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from testimonia.conftest import require_service
+from .chromium import CHROMIUM, CHROMIUM_ARGS, require_chromium
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 LOGIN_LINE = re.compile(r"log in as '(?P<user>[^']+)' with password '(?P<password>[^']+)'")
 
 
@@ -69,17 +59,16 @@ def demo_server(tmp_path):
 
 
 def test_newcomer_logs_in_creates_a_workspace_uploads_and_sees_the_file(demo_server, tmp_path):
-    if not CHROMIUM.exists():
-        if require_service("TESTIMONIA_REQUIRE_BROWSER"):
-            pytest.fail("TESTIMONIA_REQUIRE_BROWSER=1 but Chromium is missing")
-        pytest.skip("Chromium not found at /usr/bin/chromium")
+    require_chromium()
     base, username, password = demo_server
     sample = tmp_path / "testimony-notes.txt"
     sample.write_bytes(b"Notes from an interview, fictional.\n")
     digest = hashlib.sha256(sample.read_bytes()).hexdigest()
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         try:
             page = browser.new_page()
             page.set_default_timeout(15_000)
