@@ -233,6 +233,26 @@ def accounts_call(func: Any, *a: Any, **kw: Any) -> Any:
         raise UsageError(str(exc)) from None
 
 
+def acting_member(username: str | None, workspace: Any, capability: Any) -> Any:
+    """The user named by --as, who must hold `capability` in the workspace; None without --as.
+
+    The command runs with the server's authority; --as records who acts, so it must name
+    someone the workspace's policy allows to do it.
+    """
+    if not username:
+        return None
+    from testimonia.accounts.roles import grants
+    from testimonia.accounts.services import get_user, membership_roles
+
+    user = accounts_call(get_user, username)
+    if not grants(membership_roles(user, workspace.slug), capability):
+        raise UsageError(
+            f"{username!r} may not do this in workspace {workspace.slug!r}: "
+            f"their roles there do not include the capability {capability}"
+        )
+    return user
+
+
 def cmd_workspace_create(args: argparse.Namespace) -> int:
     from testimonia.accounts.services import create_workspace
 

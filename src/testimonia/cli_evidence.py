@@ -10,7 +10,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from testimonia.cli import EXIT_FAILURE, EXIT_OK, UsageError, accounts_call
+from testimonia.accounts.roles import Capability
+from testimonia.cli import EXIT_FAILURE, EXIT_OK, UsageError, accounts_call, acting_member
 
 
 def add_parsers(sub: Any) -> None:
@@ -89,7 +90,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     workspace = accounts_call(get_workspace, args.workspace)
     collected_by = _user(args.collected_by)
-    actor = _user(args.actor)
+    actor = acting_member(args.actor, workspace, Capability.ADD_EVIDENCE)
     failed = stored = duplicates = 0
     bar = tqdm(unit=" items", disable=args.json or not sys.stderr.isatty(), file=sys.stderr)
     for outcome in ingest_paths(

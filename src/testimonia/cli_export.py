@@ -10,7 +10,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from testimonia.cli import EXIT_FAILURE, EXIT_OK, UsageError, accounts_call
+from testimonia.accounts.roles import Capability
+from testimonia.cli import EXIT_FAILURE, EXIT_OK, UsageError, accounts_call, acting_member
 
 _DIGEST_NAMES = {"sha256": "SHA-256", "sha512": "SHA-512"}
 
@@ -54,7 +55,7 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from testimonia.accounts.services import get_user, get_workspace
+    from testimonia.accounts.services import get_workspace
     from testimonia.evidence.exceptions import DigestMismatch
     from testimonia.evidence.export import (
         CustodyDamaged,
@@ -68,7 +69,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown export format {args.action!r}")
     out, item_refs = _out_and_items(args)
     workspace = accounts_call(get_workspace, args.workspace)
-    actor = accounts_call(get_user, args.actor) if args.actor else None
+    actor = acting_member(args.actor, workspace, Capability.EXPORT_EVIDENCE)
     item_ids = _item_ids(item_refs) if args.case is None else _case_item_ids(workspace, args.case)
     bar = tqdm(
         unit="B",

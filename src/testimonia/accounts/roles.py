@@ -25,6 +25,7 @@ class Capability(StrEnum):
     VIEW_WORKSPACE = "view_workspace"
     VIEW_EVIDENCE = "view_evidence"
     ADD_EVIDENCE = "add_evidence"
+    EXPORT_EVIDENCE = "export_evidence"
     VIEW_RECORDS = "view_records"
     EDIT_RECORDS = "edit_records"
     VIEW_CASES = "view_cases"
@@ -48,6 +49,10 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.VIEW_WORKSPACE: frozenset(Role),
     Capability.VIEW_EVIDENCE: _INTERNAL,
     Capability.ADD_EVIDENCE: frozenset({Role.INVESTIGATOR, Role.ADMINISTRATOR}),
+    # Exports leave the vault for a mechanism or a partner: the people who prepare them.
+    Capability.EXPORT_EVIDENCE: frozenset(
+        {Role.INVESTIGATOR, Role.LEGAL_OFFICER, Role.ADMINISTRATOR}
+    ),
     Capability.VIEW_RECORDS: _INTERNAL,
     Capability.EDIT_RECORDS: frozenset({Role.INVESTIGATOR, Role.ANALYST, Role.ADMINISTRATOR}),
     Capability.VIEW_CASES: frozenset({*_INTERNAL, Role.REVIEWER}),
