@@ -87,10 +87,11 @@ def append_event(
 ) -> LogEntry:
     """Append one event to the workspace's log, in the caller's transaction if any."""
     with transaction.atomic():
-        head, _ = LogHead.objects.get_or_create(workspace=workspace)
         # Race: two appends to one log. The row lock gives them distinct, gap-free sequence
-        # numbers in commit order; the unique (workspace, seq) constraint backs it up.
-        head = LogHead.objects.select_for_update().get(pk=head.pk)
+        # numbers in commit order; the unique (workspace, seq) constraint backs it up. (A log's
+        # first two appends race to create the head: the unique workspace key lets one create
+        # it, and the other gets it, locked, after the first commits.)
+        head, _ = LogHead.objects.select_for_update().get_or_create(workspace=workspace)
         now = timezone.now()
         payload = canonical_json(
             {

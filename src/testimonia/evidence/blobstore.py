@@ -214,11 +214,13 @@ def _start_writeback(fd: int, offset: int, length: int) -> None:
 
     On Linux, POSIX_FADV_DONTNEED starts the write-back of the dirty pages of the range (and
     drops only pages already clean), as PostgreSQL's pg_flush_data does where
-    sync_file_range is missing. Elsewhere the hint may do nothing: the final fsync writes all.
+    sync_file_range is missing. Elsewhere the hint may do nothing, and a file system that
+    refuses it changes nothing either: the final fsync writes all.
     """
     fadvise = getattr(os, "posix_fadvise", None)
     if fadvise is not None:
-        fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+        with contextlib.suppress(OSError):
+            fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
 
 
 def _mkstemp(directory: Path) -> tuple[int, str]:

@@ -87,14 +87,19 @@ def add_item(
     except blobstore.TooLarge as exc:
         raise UploadTooLarge(limit) from exc
     with transaction.atomic():
-        blob, _ = Blob.objects.get_or_create(
+        blob, created = Blob.objects.get_or_create(
             sha256=stored.digest,
             defaults={"size": stored.size, "media_type": detect_media_type(stored.head)},
         )
-        # Race: two acquisitions of the same bytes in one workspace must agree on which came
-        # first. Locking the blob row serialises them.
-        blob = Blob.objects.select_for_update().get(pk=blob.pk)
-        first = Item.objects.filter(workspace=workspace, blob=blob).order_by("pk").first()
+        if created:
+            # Our uncommitted row: no item can name it yet, and a concurrent acquisition of the
+            # same bytes waits on its unique key until we commit, then finds our item first.
+            first = None
+        else:
+            # Race: two acquisitions of the same bytes in one workspace must agree on which
+            # came first. Locking the blob row serialises them.
+            blob = Blob.objects.select_for_update().get(pk=blob.pk)
+            first = Item.objects.filter(workspace=workspace, blob=blob).order_by("pk").first()
         item = Item.objects.create(
             workspace=workspace,
             blob=blob,

@@ -86,3 +86,33 @@ def test_any_chunking_gives_the_digest_of_the_whole(tmp_path_factory, chunks):
     assert b"".join(store.iter_chunks(stored.digest)) == whole
     assert stored.head == whole[:8192]
     assert parse_digest(stored.digest) == hashlib.sha256(whole).hexdigest()
+
+
+def test_many_chunks_written_by_the_background_writer_arrive_whole_and_in_order(store):
+    # More chunks than the writer's queue holds and more bytes than one write-back step.
+    chunks = [bytes([n % 251]) * (256 * 1024 + n) for n in range(64)]
+    whole = b"".join(chunks)
+    stored = store.put_chunks(iter(chunks))
+    assert stored.digest == "sha256:" + hashlib.sha256(whole).hexdigest()
+    assert store.path_for(stored.digest).read_bytes() == whole
+    assert list(store.incoming.iterdir()) == []
+
+
+def test_a_write_failure_midway_is_raised_and_leaves_no_partial_object(store, monkeypatch):
+    from testimonia.evidence import blobstore
+
+    real_write_all = blobstore._write_all
+    calls = 0
+
+    def failing_write_all(fd, data):
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # in the background writer: the first chunk is written in place
+            raise OSError(28, "No space left on device")
+        real_write_all(fd, data)
+
+    monkeypatch.setattr(blobstore, "_write_all", failing_write_all)
+    with pytest.raises(OSError, match="No space left"):
+        store.put_chunks(iter([b"x" * 100_000] * 40))
+    assert list(store.incoming.iterdir()) == []
+    assert not (store.root / "sha256").exists()

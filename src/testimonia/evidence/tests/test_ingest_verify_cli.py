@@ -178,10 +178,24 @@ def test_kill_9_during_ingest_loses_nothing_acknowledged_and_verify_passes(home,
 def test_ingest_as_a_user_without_the_right_role_is_refused(home, tmp_path):
     (tmp_path / "x.txt").write_text("x")
     created = subprocess.run(
-        [sys.executable, "-m", "testimonia", "user", "create", "rana", "--role", "reviewer",
-         "--workspace", "demo", "--password-stdin"],
-        env=env_for(home), input="a-long-enough-passphrase-42\n", capture_output=True,
-        text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "testimonia",
+            "user",
+            "create",
+            "rana",
+            "--role",
+            "reviewer",
+            "--workspace",
+            "demo",
+            "--password-stdin",
+        ],
+        env=env_for(home),
+        input="a-long-enough-passphrase-42\n",
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert created.returncode == 0, created.stderr
     result = cli(home, "ingest", str(tmp_path / "x.txt"), "--workspace", "demo", "--as", "rana")
