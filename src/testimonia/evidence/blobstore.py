@@ -86,6 +86,16 @@ class BlobStore:
             raise ValueError("object path escapes the store root")
         return path
 
+    def _make_parents(self, folder: Path) -> list[Path]:
+        """Create `folder` and missing parents below the root; return those created."""
+        missing = []
+        probe = folder
+        while not probe.exists() and probe != self.root:
+            missing.append(probe)
+            probe = probe.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        return missing
+
     def ensure_writable(self) -> None:
         self.incoming.mkdir(parents=True, exist_ok=True)
         probe = self.incoming / f".probe-{os.getpid()}"
@@ -122,13 +132,17 @@ class BlobStore:
             fd = -1
             digest = "sha256:" + hasher.hexdigest()
             final = self.path_for(digest)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            new_dirs = self._make_parents(final.parent)
             try:
                 os.link(tmp_name, final)
                 created = True
                 fsync_dir(final.parent)
             except FileExistsError:
                 created = False
+            # A folder made for this object is itself an entry in its parent: persist those
+            # entries too, or a crash could lose the path to a durable object.
+            for made in new_dirs:
+                fsync_dir(made.parent)
             return StoredBlob(digest=digest, size=size, head=bytes(head), created=created)
         finally:
             if fd >= 0:

@@ -278,18 +278,7 @@ def extract_metadata(blob: Blob, *, extract: Extract | None = None) -> Metadata 
             # keeps the first record, and the second records nothing.
             return None
         record.refresh_from_db()  # the digest covers the values as stored
-        record_digest = hashlib.sha256(
-            canonical_json(
-                {
-                    "blob": blob.sha256,
-                    "extractor": record.extractor,
-                    "tools": record.tools,
-                    "raw": record.raw,
-                    "normalised": record.normalised,
-                    "errors": record.errors,
-                }
-            ).encode("utf-8")
-        ).hexdigest()
+        record_digest = metadata_record_digest(record, blob.sha256)
         normalised = record.normalised
         summary = {
             "kind": normalised.get("kind"),
@@ -316,6 +305,23 @@ def extract_metadata(blob: Blob, *, extract: Extract | None = None) -> Metadata 
             )
     logger.info("metadata of blob %s extracted by %s", blob.pk, record.extractor)
     return record
+
+
+def metadata_record_digest(record: Metadata, blob_sha256: str) -> str:
+    """SHA-256 hex of a metadata record's values as stored; its custody event records it, so
+    `testimonia verify` can tell an edited record."""
+    return hashlib.sha256(
+        canonical_json(
+            {
+                "blob": blob_sha256,
+                "extractor": record.extractor,
+                "tools": record.tools,
+                "raw": record.raw,
+                "normalised": record.normalised,
+                "errors": record.errors,
+            }
+        ).encode("utf-8")
+    ).hexdigest()
 
 
 def with_metadata(items: QuerySet[Item]) -> QuerySet[Item]:

@@ -116,3 +116,15 @@ def test_a_write_failure_midway_is_raised_and_leaves_no_partial_object(store, mo
         store.put_chunks(iter([b"x" * 100_000] * 40))
     assert list(store.incoming.iterdir()) == []
     assert not (store.root / "sha256").exists()
+
+
+def test_folders_made_for_a_new_object_are_persisted_in_their_parents(store, monkeypatch):
+    from testimonia.evidence import blobstore
+
+    synced = []
+    monkeypatch.setattr(blobstore, "fsync_dir", lambda path: synced.append(path))
+    stored = store.put_chunks([b"first object"])
+    leaf = store.path_for(stored.digest).parent
+    assert leaf in synced  # the new name
+    assert leaf.parent in synced  # the new cd/ folder's entry in ab/
+    assert leaf.parent.parent in synced  # the new ab/ folder's entry in sha256/

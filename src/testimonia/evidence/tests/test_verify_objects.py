@@ -41,3 +41,43 @@ def test_verify_names_every_damaged_object_in_the_order_of_the_objects(workspace
     assert problems[1].problem == "missing from the store"
     assert "size" in problems[2].problem
     assert seen == list(Blob.objects.order_by("pk").values_list("size", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_changed_sha512_record_is_found_by_a_full_digest_audit(workspace):
+    from testimonia.evidence.models import Blob
+    from testimonia.evidence.services import add_item, complete_digests
+    from testimonia.evidence.verification import Digests
+
+    item = add_item(None, workspace, [b"bytes"], filename="a.txt").item
+    complete_digests(item.blob)
+    Blob.objects.filter(pk=item.blob.pk).update(sha512="sha512:" + "0" * 128)
+    assert verify_objects(workspace)[1] == []
+    _checked, problems = verify_objects(workspace, digests=Digests.ALL)
+    assert [p.problem for p in problems] == ["content changed: SHA-512 no longer match"]
+
+
+@pytest.mark.django_db
+def test_an_edited_or_deleted_metadata_record_is_named(workspace):
+    import io
+
+    from PIL import Image
+
+    from testimonia.evidence.models import Metadata
+    from testimonia.evidence.services import extract_metadata
+    from testimonia.evidence.verification import verify_metadata
+
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(picture, format="JPEG")
+    item = add_item(None, workspace, [picture.getvalue()], filename="p.jpg").item
+    record = extract_metadata(item.blob)
+    assert record is not None
+    assert verify_metadata(workspace) == []
+    Metadata.objects.filter(pk=record.pk).update(normalised={"captured_at": "1999-01-01"})
+    assert [p.problem for p in verify_metadata(workspace)] == [
+        "its values differ from those extracted (edited)"
+    ]
+    Metadata.objects.filter(pk=record.pk).delete()
+    assert [p.problem for p in verify_metadata(workspace)] == [
+        "was extracted but is gone (deleted)"
+    ]
