@@ -51,6 +51,7 @@ class Outcome:
     duplicate_of: int | None = None
     errors: list[str] = field(default_factory=list)
     too_large: bool = False
+    new_bytes: bool = False  # no metadata can exist yet: no need to look it up
 
     @property
     def ok(self) -> bool:
@@ -68,7 +69,7 @@ class Outcome:
             "container": item.container_id if item else None,
             # Extracted in the background after the batch: present only when these bytes
             # were read before (an earlier ingest of the same content), else null.
-            "metadata": metadata_summary(item.blob) if item else None,
+            "metadata": metadata_summary(item.blob) if item and not self.new_bytes else None,
             "errors": self.errors,
         }
 
@@ -124,6 +125,7 @@ def _ingest_one(
     else:
         outcome.item = added.item
         outcome.duplicate_of = added.duplicate_of.pk if added.duplicate_of else None
+        outcome.new_bytes = added.new_bytes
     return outcome
 
 

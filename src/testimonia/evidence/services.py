@@ -30,6 +30,7 @@ logger = logging.getLogger("testimonia.evidence")
 class AddedItem:
     item: Item
     duplicate_of: Item | None  # the workspace's first item with the same bytes
+    new_bytes: bool = False  # stored for the first time anywhere in this installation
 
     @property
     def duplicate(self) -> bool:
@@ -137,7 +138,7 @@ def add_item(
     logger.info(
         "item %s stored in workspace %s (duplicate=%s)", item.pk, workspace.slug, first is not None
     )
-    return AddedItem(item=item, duplicate_of=first)
+    return AddedItem(item=item, duplicate_of=first, new_bytes=created)
 
 
 def open_original(actor: User | None, item: Item, *, reason: str = "") -> BinaryIO:
