@@ -16,6 +16,7 @@ from django.test import Client
 from testimonia.accounts.models import User, Workspace
 from testimonia.accounts.roles import Role
 from testimonia.accounts.services import create_user, create_workspace, grant_role
+from testimonia.custody.services import forget_trees
 
 PASSWORD = "correct-horse-battery-staple-9"
 
@@ -24,6 +25,7 @@ PASSWORD = "correct-horse-battery-staple-9"
 def _isolated_storage(tmp_path: Path, settings: Any) -> None:
     """Each test gets its own blob store under tmp_path."""
     settings.TESTIMONIA_STORAGE_ROOT = tmp_path / "blobs"
+    forget_trees()  # each test's database starts empty: no tree from an earlier test
 
 
 @pytest.fixture

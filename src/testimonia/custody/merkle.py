@@ -116,6 +116,12 @@ class MerkleTree:
         """The number of leaves."""
         return len(self._levels[0])
 
+    def leaf(self, index: int) -> bytes:
+        """The leaf hash at ``index`` (0-based); IndexError outside the tree."""
+        if not 0 <= index < self.size:
+            raise IndexError(index)
+        return self._levels[0][index]
+
     def append(self, leaf_hash: bytes) -> int:
         """Add a leaf hash at the end of the log; return its index.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -131,13 +132,47 @@ def events_about(workspace: Workspace, object_digest: str) -> list[LogEntry]:
     )
 
 
+# Each process keeps each log's Merkle tree and grows it as the log grows, so that signing a
+# checkpoint or making a proof reads only the new entries and costs O(log n) hashes instead of
+# re-reading the whole log. Logs are append-only; a cached tree whose last leaf no longer
+# matches the database (a rolled-back transaction, a damaged log) is rebuilt from the rows.
+# `verify_log` never uses it: verification always starts from the rows.
+_trees: dict[int, MerkleTree] = {}
+_trees_lock = threading.Lock()
+
+
 def tree_of(workspace: Workspace, size: int | None = None) -> MerkleTree:
-    entries = LogEntry.objects.filter(workspace=workspace).order_by("seq")
-    if size is not None:
-        entries = entries.filter(seq__lt=size)
-    return MerkleTree.from_leaf_hashes(
-        bytes.fromhex(h) for h in entries.values_list("leaf_hash", flat=True)
-    )
+    """The log's tree holding at least its first `size` entries (all when None), or fewer when
+    the log has fewer or a gap. It may hold more: pass sizes explicitly to its root and proofs."""
+    with _trees_lock:
+        tree = _trees.get(workspace.pk)
+        if tree is not None and tree.size:
+            last = (
+                LogEntry.objects.filter(workspace=workspace, seq=tree.size - 1)
+                .values_list("leaf_hash", flat=True)
+                .first()
+            )
+            if last is None or bytes.fromhex(last) != tree.leaf(tree.size - 1):
+                tree = None
+        if tree is None:
+            tree = MerkleTree()
+        if size is None or tree.size < size:
+            entries = LogEntry.objects.filter(workspace=workspace, seq__gte=tree.size)
+            if size is not None:
+                entries = entries.filter(seq__lt=size)
+            rows = entries.order_by("seq").values_list("seq", "leaf_hash")
+            for seq, leaf in rows.iterator(chunk_size=10_000):
+                if seq != tree.size:
+                    break  # a gap: the caller sees a tree shorter than it asked for
+                tree.append(bytes.fromhex(leaf))
+        _trees[workspace.pk] = tree
+        return tree
+
+
+def forget_trees() -> None:
+    """Drop the cached trees (tests; a process that restored its database)."""
+    with _trees_lock:
+        _trees.clear()
 
 
 def tsa_roots() -> list[Any] | None:
@@ -179,12 +214,12 @@ def _sign(workspace: Workspace) -> Checkpoint:
         head, _ = LogHead.objects.get_or_create(workspace=workspace)
         head = LogHead.objects.select_for_update().get(pk=head.pk)
         tree = tree_of(workspace, head.size)
-        if tree.size != head.size:
+        if tree.size < head.size:
             raise CustodyDamaged(
                 f"the custody log of {workspace.slug} has {tree.size} entries where "
                 f"{head.size} were recorded: run `testimonia verify` before signing"
             )
-        root = tree.root()
+        root = tree.root(head.size)
         key = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME)
         when = timezone.now()
         note = checkpoint_note(workspace.slug, head.size, root, when)

@@ -150,10 +150,11 @@ def test_logs_of_workspaces_are_separate(log, other_workspace):
 
 
 def test_signing_over_a_log_with_missing_entries_is_refused_with_a_reason(log):
-    from testimonia.custody.services import CustodyDamaged
+    from testimonia.custody.services import CustodyDamaged, forget_trees
 
     LogEntry.objects.filter(workspace=log, seq=2).delete()
-    with pytest.raises(CustodyDamaged, match="has 5 entries where 6 were recorded"):
+    forget_trees()  # a process that did not see the log before the damage
+    with pytest.raises(CustodyDamaged, match="has 2 entries where 6 were recorded"):
         sign_checkpoint(log)
 
 
@@ -164,3 +165,35 @@ def test_a_missing_signing_key_is_reported_not_replaced(log, settings):
     problems = problems_of(log)
     assert any("signing key is missing" in p for p in problems)
     assert not key_path(settings.TESTIMONIA_HOME).exists()
+
+
+def test_a_cached_tree_never_signs_events_of_a_rolled_back_transaction(log):
+    from django.db import transaction
+
+    from testimonia.custody.merkle import root_of
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        append_event(log, actor=None, action="export", subject="item:1")
+        tree_of(log)  # the process now caches a leaf that is about to vanish
+        raise Abort
+    append_event(log, actor=None, action="download", subject="item:2")
+    checkpoint = sign_checkpoint(log)
+    leaves = [
+        bytes.fromhex(h)
+        for h in LogEntry.objects.filter(workspace=log)
+        .order_by("seq")
+        .values_list("leaf_hash", flat=True)
+    ]
+    assert checkpoint.root_hash == root_of(leaves).hex()
+    assert problems_of(log) == []
+
+
+def test_the_tree_grows_with_the_log_without_rereading_it(log, django_assert_max_num_queries):
+    tree_of(log)
+    append_event(log, actor=None, action="download", subject="item:3")
+    with django_assert_max_num_queries(2):  # the last known leaf, then only the new rows
+        tree = tree_of(log)
+    assert tree.size == 7
