@@ -95,7 +95,7 @@ class Metadata(models.Model):
     A separate record: the original is never touched. A record is never rewritten either:
     a new extractor version adds a row beside the old one (unique per blob and extractor),
     so what each version read stays on file. `raw` holds every value as extracted (made
-    JSON-safe and capped, see `evidence/metadata.py`), `normalised` the fields described in
+    JSON-safe and capped, see `evidence/metadata/`), `normalised` the fields described in
     docs/metadata.md, `errors` what could not be read.
     """
 
