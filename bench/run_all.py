@@ -20,21 +20,22 @@ FULL: dict[str, list[str]] = {
     "ingest_small.py": [],
     "verify.py": [],
     "custody_log.py": [],
+    "export_bag.py": [],
 }
 QUICK: dict[str, list[str]] = {
     "ingest_large.py": ["--files", "2", "--size-mib", "32", "--settle", "0.5"],
     "ingest_small.py": ["--files", "300", "--size-kb", "100", "--settle", "0.5"],
     "verify.py": ["--files", "4", "--size-mib", "32", "--settle", "0.5"],
     "custody_log.py": ["--events", "5000", "--proofs", "50"],
+    "export_bag.py": ["--files", "2", "--size-mib", "32", "--settle", "0.5"],
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="run_all.py",
-        description="Run ingest_large.py, ingest_small.py, verify.py and custody_log.py (full "
-        "sizes unless "
-        "--quick) and print a summary of their verdicts.",
+        description="Run every benchmark of this folder (full sizes unless --quick) and print "
+        "a summary of their verdicts.",
     )
     parser.add_argument(
         "--quick", action="store_true", help="small sizes: checks that the benchmarks run"
