@@ -229,6 +229,24 @@ def check_ingested(output: str, expected: int) -> None:
         )
 
 
+def timed_ingest(
+    home_dir: Path,
+    source: Path,
+    paths: Sequence[Path],
+    cache: CacheState,
+    expected: int,
+    *,
+    code: Path | None = None,
+) -> float:
+    """One measured `testimonia ingest` of `source` into a fresh home: the seconds it took."""
+    home = make_home(home_dir, code=code)
+    cache.prepare(paths, lambda: home.testimonia("workspace", "list"))
+    took, out = home.testimonia("ingest", source, "--workspace", WORKSPACE, "--json", capture=True)
+    check_ingested(out, expected)
+    remove(home_dir)
+    return took
+
+
 def alternate(sides: dict[str, Callable[[], float]], runs: int) -> dict[str, list[float]]:
     """Measure each side `runs` times, alternating: the order is reversed every other run, so
     that no side always follows the same one. Prints each run's figures as it goes."""

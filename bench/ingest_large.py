@@ -73,14 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return copied + synced
 
     def ingest(code: Path | None) -> float:
-        home = harness.make_home(home_dir, code=code)
-        cache.prepare(paths, lambda: home.testimonia("workspace", "list"))
-        took, out = home.testimonia(
-            "ingest", source, "--workspace", harness.WORKSPACE, "--json", capture=True
-        )
-        harness.check_ingested(out, args.files)
-        harness.remove(home_dir)
-        return took
+        return harness.timed_ingest(home_dir, source, paths, cache, args.files, code=code)
 
     sides: dict[str, Callable[[], float]] = {
         "cp + sync": copy_and_sync,

@@ -49,6 +49,12 @@ def resolve_rule(
     return None
 
 
+def current_workspace(request: HttpRequest) -> Workspace:
+    """The workspace a `workspace_member` route was admitted to (set by the middleware below)."""
+    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
+    return workspace
+
+
 class AccessPolicyMiddleware:
     """Enforce the declared rule of the resolved view before it runs; no rule, no access."""
 

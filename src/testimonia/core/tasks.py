@@ -10,17 +10,13 @@ from importlib.util import find_spec
 
 if find_spec("django.tasks"):  # Django >= 6.0
     from django.tasks import (  # type: ignore[import-not-found,import-untyped,unused-ignore]
-        TaskContext,
         TaskResultStatus,
-        default_task_backend,
         task,
     )
 else:  # Django 5.2 with the backport
     from django_tasks import (  # type: ignore[no-redef,unused-ignore]
-        TaskContext,
         TaskResultStatus,
-        default_task_backend,
         task,
     )
 
-__all__ = ["TaskContext", "TaskResultStatus", "default_task_backend", "task"]
+__all__ = ["TaskResultStatus", "task"]

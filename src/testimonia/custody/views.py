@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from testimonia.accounts import access
-from testimonia.accounts.models import Workspace
+from testimonia.accounts.middleware import current_workspace
 from testimonia.accounts.roles import Capability
 from testimonia.custody import keys
 from testimonia.custody.models import Checkpoint, LogEntry
@@ -22,7 +22,7 @@ PAGE_SIZE = 100
 @access.workspace_member(Capability.VIEW_EVIDENCE)
 @require_GET
 def custody_log(request: HttpRequest, workspace: str) -> HttpResponse:
-    ws: Workspace = request.workspace  # type: ignore[attr-defined]
+    ws = current_workspace(request)
     entries = LogEntry.objects.filter(workspace=ws).order_by("-seq")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"entry": entry, "event": json.loads(entry.payload)} for entry in page.object_list]

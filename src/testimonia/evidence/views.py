@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from testimonia.accounts import access
-from testimonia.accounts.models import Workspace
+from testimonia.accounts.middleware import current_workspace
 from testimonia.accounts.roles import Capability, grants
 from testimonia.custody.services import events_about
 from testimonia.evidence.exceptions import DigestMismatch
@@ -24,15 +24,10 @@ from testimonia.evidence.services import items_of, latest_metadata, open_origina
 logger = logging.getLogger("testimonia.evidence")
 
 
-def _workspace(request: HttpRequest) -> Workspace:
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    return workspace
-
-
 @access.workspace_member(Capability.VIEW_EVIDENCE)
 @require_GET
 def evidence(request: HttpRequest, workspace: str) -> HttpResponse:
-    ws = _workspace(request)
+    ws = current_workspace(request)
     can_add = grants(request.workspace_roles, Capability.ADD_EVIDENCE)  # type: ignore[attr-defined]
     return render(
         request,
@@ -44,7 +39,7 @@ def evidence(request: HttpRequest, workspace: str) -> HttpResponse:
 @access.workspace_member(Capability.ADD_EVIDENCE)
 @require_POST
 def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
-    ws = _workspace(request)
+    ws = current_workspace(request)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("uploads", []):
@@ -95,7 +90,7 @@ def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
 @access.workspace_member(Capability.VIEW_EVIDENCE)
 @require_GET
 def item_detail(request: HttpRequest, workspace: str, item: int) -> HttpResponse:
-    ws = _workspace(request)
+    ws = current_workspace(request)
     record = get_object_or_404(items_of(ws).select_related("duplicate_of", "container"), pk=item)
     return render(
         request,
@@ -117,7 +112,7 @@ def item_detail(request: HttpRequest, workspace: str, item: int) -> HttpResponse
 @require_POST
 def item_download(request: HttpRequest, workspace: str, item: int) -> HttpResponseBase:
     """POST, not GET: a download is a recorded custody event, never a prefetch or a crawl."""
-    ws = _workspace(request)
+    ws = current_workspace(request)
     record = get_object_or_404(items_of(ws), pk=item)
     try:
         handle = open_original(

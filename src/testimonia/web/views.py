@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from testimonia.accounts import access
 from testimonia.accounts.exceptions import AccountsError
-from testimonia.accounts.models import Workspace
+from testimonia.accounts.middleware import current_workspace
 from testimonia.accounts.roles import Capability, grants
 from testimonia.accounts.services import create_workspace, workspaces_for
 from testimonia.cases.models import Case
@@ -25,11 +25,6 @@ from testimonia.web.forms import WorkspaceForm
 from testimonia.web.sections import Section
 
 logger = logging.getLogger("testimonia.web")
-
-
-def _workspace(request: HttpRequest) -> Workspace:
-    workspace: Workspace = request.workspace  # type: ignore[attr-defined]
-    return workspace
 
 
 @access.public
@@ -68,7 +63,7 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
 @access.workspace_member(Capability.VIEW_WORKSPACE)
 @require_GET
 def dashboard(request: HttpRequest, workspace: str) -> HttpResponse:
-    ws = _workspace(request)
+    ws = current_workspace(request)
     roles = request.workspace_roles  # type: ignore[attr-defined]
     counts = {}
     if grants(roles, Capability.VIEW_EVIDENCE):
@@ -83,21 +78,21 @@ def dashboard(request: HttpRequest, workspace: str) -> HttpResponse:
 @access.workspace_member(Capability.VIEW_RECORDS)
 @require_GET
 def incidents(request: HttpRequest, workspace: str) -> HttpResponse:
-    rows = Incident.objects.filter(workspace=_workspace(request))
+    rows = Incident.objects.filter(workspace=current_workspace(request))
     return render(request, "web/incidents.html", {"incidents": rows})
 
 
 @access.workspace_member(Capability.VIEW_CASES)
 @require_GET
 def cases(request: HttpRequest, workspace: str) -> HttpResponse:
-    rows = Case.objects.filter(workspace=_workspace(request)).prefetch_related("incidents")
+    rows = Case.objects.filter(workspace=current_workspace(request)).prefetch_related("incidents")
     return render(request, "web/cases.html", {"cases": rows})
 
 
 @access.workspace_member(Capability.VIEW_JOBS)
 @require_GET
 def jobs(request: HttpRequest, workspace: str) -> HttpResponse:
-    rows = Job.objects.filter(workspace=_workspace(request))[:100]
+    rows = Job.objects.filter(workspace=current_workspace(request))[:100]
     template = "web/_jobs_table.html" if request.headers.get("HX-Request") else "web/jobs.html"
     return render(request, template, {"jobs": rows})
 
