@@ -107,4 +107,5 @@ def test_an_empty_upload_is_400_with_the_reason(api, workspace):
     response = api.post(
         f"/api/v1/workspaces/{workspace.slug}/items", {"file": SimpleUploadedFile("empty.txt", b"")}
     )
-    assert response.status_code in (400, 422)
+    assert response.status_code == 400, response.content
+    assert "empty file (0 bytes)" in json.loads(response.content)["error"]["message"]
