@@ -17,6 +17,7 @@ from testimonia.accounts.api import router as accounts_router
 from testimonia.accounts.api_auth import API_AUTH, api_public
 from testimonia.core.middleware import ERROR_CODES
 from testimonia.evidence.api import router as evidence_router
+from testimonia.evidence.api_preservation import router as preservation_router
 from testimonia.jobs.api import router as jobs_router
 
 logger = logging.getLogger("testimonia.api")
@@ -91,4 +92,5 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/", accounts_router)
 api.add_router("/", evidence_router)
+api.add_router("/", preservation_router)
 api.add_router("/", jobs_router)

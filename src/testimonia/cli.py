@@ -129,10 +129,11 @@ def build_parser() -> Parser:
     token_create.add_argument("--user", required=True, help="username the token acts as")
     token_create.add_argument("--name", default="", help="a label to recognise the token by")
 
-    from testimonia import cli_evidence, cli_export
+    from testimonia import cli_evidence, cli_export, cli_preserve
 
     cli_evidence.add_parsers(sub)
     cli_export.add_parsers(sub)
+    cli_preserve.add_parsers(sub)
 
     manage = sub.add_parser(
         "manage",
@@ -183,6 +184,13 @@ def dispatch(args: argparse.Namespace) -> int:
 
         check_database()
         return cli_export.cmd_export(args)
+    if args.command in ("hold", "deletion"):
+        from testimonia import cli_preserve
+
+        check_database()
+        if args.command == "hold":
+            return cli_preserve.cmd_hold(args)
+        return cli_preserve.cmd_deletion(args)
     handler = {
         ("workspace", "create"): cmd_workspace_create,
         ("workspace", "list"): cmd_workspace_list,

@@ -26,6 +26,9 @@ class Capability(StrEnum):
     VIEW_EVIDENCE = "view_evidence"
     ADD_EVIDENCE = "add_evidence"
     EXPORT_EVIDENCE = "export_evidence"
+    PLACE_LEGAL_HOLD = "place_legal_hold"
+    REQUEST_DELETION = "request_deletion"
+    DECIDE_DELETION = "decide_deletion"
     VIEW_RECORDS = "view_records"
     EDIT_RECORDS = "edit_records"
     VIEW_CASES = "view_cases"
@@ -53,6 +56,13 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.EXPORT_EVIDENCE: frozenset(
         {Role.INVESTIGATOR, Role.LEGAL_OFFICER, Role.ADMINISTRATOR}
     ),
+    # Holds follow litigation: the lawyers and the administrator place and release them.
+    Capability.PLACE_LEGAL_HOLD: frozenset({Role.LEGAL_OFFICER, Role.ADMINISTRATOR}),
+    Capability.REQUEST_DELETION: frozenset(
+        {Role.INVESTIGATOR, Role.LEGAL_OFFICER, Role.ADMINISTRATOR}
+    ),
+    # A deletion is decided by an administrator other than the requester (preservation.py).
+    Capability.DECIDE_DELETION: frozenset({Role.ADMINISTRATOR}),
     Capability.VIEW_RECORDS: _INTERNAL,
     Capability.EDIT_RECORDS: frozenset({Role.INVESTIGATOR, Role.ANALYST, Role.ADMINISTRATOR}),
     Capability.VIEW_CASES: frozenset({*_INTERNAL, Role.REVIEWER}),

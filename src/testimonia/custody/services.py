@@ -46,6 +46,10 @@ class Action:
     EXPORT = "export"
     TRANSFER = "transfer"
     DELETION_REQUEST = "deletion_request"
+    DELETION_REFUSED = "deletion_refused"
+    DELETE = "delete"
+    LEGAL_HOLD = "legal_hold"
+    LEGAL_HOLD_RELEASE = "legal_hold_release"
     VERIFY = "verify"
 
 
@@ -58,6 +62,10 @@ ACTION_LABELS = {
     Action.EXPORT: _("export"),
     Action.TRANSFER: _("transfer"),
     Action.DELETION_REQUEST: _("deletion request"),
+    Action.DELETION_REFUSED: _("deletion refused"),
+    Action.DELETE: _("deletion"),
+    Action.LEGAL_HOLD: _("legal hold placed"),
+    Action.LEGAL_HOLD_RELEASE: _("legal hold released"),
     Action.VERIFY: _("verification"),
 }
 

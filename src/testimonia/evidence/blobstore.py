@@ -168,6 +168,18 @@ class BlobStore:
     def exists(self, digest: str) -> bool:
         return self.path_for(digest).is_file()
 
+    def remove(self, digest: str) -> bool:
+        """Remove an object for good (an approved deletion); durable when it returns.
+
+        The only way bytes leave the store. False when it was already gone."""
+        path = self.path_for(digest)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        fsync_dir(path.parent)
+        return True
+
 
 class _Writer:
     """Writes one file's chunks in order. The first chunk is written at once; from the second

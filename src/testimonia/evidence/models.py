@@ -13,6 +13,9 @@ class Blob(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     media_type = models.CharField(_("media type"), max_length=127)
     stored_at = models.DateTimeField(_("stored at"), auto_now_add=True)
+    # Set when the last live item of these bytes was deleted on an approved request: the bytes
+    # are removed from the store, the row (and every custody event naming the digest) stays.
+    purged_at = models.DateTimeField(_("removed from the store at"), null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -78,6 +81,9 @@ class Item(models.Model):
         verbose_name=_("added by"),
     )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    # Set by an approved deletion request (evidence/preservation.py). The row stays as a
+    # tombstone: other items, custody events and exports may name it.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-added_at", "-id"]
@@ -119,3 +125,97 @@ class Metadata(models.Model):
 
     def __str__(self) -> str:
         return f"{self.extractor} of blob {self.blob_id}"
+
+
+class LegalHold(models.Model):
+    """An order to preserve an item: while a hold is active, the item cannot be deleted.
+
+    Holds are placed and released with a reason, each a custody event; a released hold stays
+    on record. An item may be under several holds (one per matter); all must be released.
+    """
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.PROTECT, related_name="legal_holds"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField(_("reason"), max_length=2000)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("placed by"),
+    )
+    placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("released by"),
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    release_reason = models.TextField(_("reason for release"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+
+    def __str__(self) -> str:
+        return f"hold {self.pk} on item {self.item_id}"
+
+    @property
+    def active(self) -> bool:
+        return self.released_at is None
+
+
+class DeletionRequest(models.Model):
+    """A request to delete an item, decided by a second person (two-person rule)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DELETED = "deleted", _("approved and carried out")
+        REFUSED = "refused", _("refused")
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.PROTECT, related_name="deletion_requests"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="deletion_requests")
+    reason = models.TextField(_("reason"), max_length=2000)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=models.Q(status="pending"),
+                name="one_pending_deletion_request_per_item",
+            ),
+        ]
+        verbose_name = _("deletion request")
+        verbose_name_plural = _("deletion requests")
+
+    def __str__(self) -> str:
+        return f"deletion request {self.pk} for item {self.item_id}"

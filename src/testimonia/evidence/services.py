@@ -14,12 +14,13 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from testimonia.accounts.models import User, Workspace
 from testimonia.custody.services import Action, append_event, canonical_json
 from testimonia.evidence import blobstore, metadata
-from testimonia.evidence.exceptions import DigestMismatch, UploadTooLarge
+from testimonia.evidence.exceptions import DigestMismatch, EvidenceError, UploadTooLarge
 from testimonia.evidence.mediatype import detect_media_type
 from testimonia.evidence.models import Blob, Item, Metadata
 
@@ -100,7 +101,22 @@ def add_item(
             # Race: two acquisitions of the same bytes in one workspace must agree on which
             # came first. Locking the blob row serialises them.
             blob = Blob.objects.select_for_update().get(pk=blob.pk)
-            first = Item.objects.filter(workspace=workspace, blob=blob).order_by("pk").first()
+            if blob.purged_at is not None:
+                # These bytes were deleted and now come in again. Under this lock the
+                # deletion's removal (preservation.remove_purged_objects) cannot run; if it
+                # already ran, the bytes we were given were not kept (the store had them):
+                # nothing is recorded and the file is to be given again.
+                if not blob_store().exists(blob.sha256):
+                    raise EvidenceError(
+                        _("the same bytes were being deleted at that moment: add the file again")
+                    )
+                blob.purged_at = None
+                blob.save(update_fields=["purged_at"])
+            first = (
+                Item.objects.filter(workspace=workspace, blob=blob, deleted_at__isnull=True)
+                .order_by("pk")
+                .first()
+            )
         item = Item.objects.create(
             workspace=workspace,
             blob=blob,
@@ -162,10 +178,12 @@ def open_original(actor: User | None, item: Item, *, reason: str = "") -> Binary
     return handle
 
 
-def items_of(workspace: Workspace) -> QuerySet[Item]:
-    return Item.objects.filter(workspace=workspace).select_related(
-        "blob", "added_by", "collected_by"
-    )
+def items_of(workspace: Workspace, *, with_deleted: bool = False) -> QuerySet[Item]:
+    """The workspace's items; deleted ones (tombstones) only when asked for."""
+    items = Item.objects.filter(workspace=workspace)
+    if not with_deleted:
+        items = items.filter(deleted_at__isnull=True)
+    return items.select_related("blob", "added_by", "collected_by")
 
 
 def enqueue_complete_digests(

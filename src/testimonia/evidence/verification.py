@@ -32,7 +32,9 @@ class ObjectProblem:
 
 
 def blobs_to_check(workspace: Workspace | None) -> Iterator[Blob]:
-    blobs = Blob.objects.order_by("pk")
+    # Bytes removed on an approved deletion are not there to hash; `verify_records` checks
+    # that each such removal was recorded.
+    blobs = Blob.objects.filter(purged_at__isnull=True).order_by("pk")
     if workspace is not None:
         blobs = blobs.filter(items__workspace=workspace).distinct()
     yield from blobs.iterator(chunk_size=500)
@@ -186,6 +188,61 @@ def verify_records(workspace: Workspace) -> list[RecordProblem]:
                 workspace.slug, f"item {pk}", "was ingested but its record is gone (deleted)"
             )
         )
+    problems.extend(_deletions_recorded(workspace))
+    return problems
+
+
+def _deletions_recorded(workspace: Workspace) -> list[RecordProblem]:
+    """Deletion leaves tombstones, never gaps: every deleted item has its custody event, every
+    deletion event its tombstone, and no live item's bytes are marked removed."""
+    from testimonia.custody.models import LogEntry
+
+    problems = []
+    deleted = set(
+        Item.objects.filter(workspace=workspace, deleted_at__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+    logged = {
+        pk
+        for pk in (
+            _subject_item(payload)
+            for payload in LogEntry.objects.filter(workspace=workspace, action="delete")
+            .values_list("payload", flat=True)
+            .iterator()
+        )
+        if pk is not None
+    }
+    for pk in sorted(deleted - logged):
+        problems.append(
+            RecordProblem(
+                workspace.slug,
+                f"item {pk}",
+                "is marked deleted but no deletion was recorded in custody (record edited)",
+            )
+        )
+    for pk in sorted(logged - deleted):
+        problems.append(
+            RecordProblem(
+                workspace.slug,
+                f"item {pk}",
+                "was deleted per the custody log but its record shows it live (record edited)",
+            )
+        )
+    for pk, digest in (
+        Item.objects.filter(
+            workspace=workspace, deleted_at__isnull=True, blob__purged_at__isnull=False
+        )
+        .order_by("pk")
+        .values_list("pk", "blob__sha256")
+    ):
+        problems.append(
+            RecordProblem(
+                workspace.slug,
+                f"item {pk}",
+                f"is live but its bytes {digest} are marked removed from the store (record edited)",
+            )
+        )
     return problems
 
 
@@ -249,5 +306,10 @@ def orphaned_objects(store: blobstore.BlobStore) -> list[str]:
     if not root.is_dir():
         return []
     on_disk = {"sha256:" + p.name for p in root.glob("??/??/*") if p.is_file()}
-    known = set(Blob.objects.filter(sha256__in=on_disk).values_list("sha256", flat=True))
+    # Bytes of a deletion whose removal was interrupted count as orphans too.
+    known = set(
+        Blob.objects.filter(sha256__in=on_disk, purged_at__isnull=True).values_list(
+            "sha256", flat=True
+        )
+    )
     return sorted(on_disk - known)

@@ -19,6 +19,17 @@ from testimonia.custody.services import events_about
 from testimonia.evidence.exceptions import DigestMismatch
 from testimonia.evidence.forms import UploadForm
 from testimonia.evidence.ingest import CUSTODY_LOG_PATH, ingest_uploads
+from testimonia.evidence.models import LegalHold
+from testimonia.evidence.preservation import (
+    PreservationError,
+    active_holds,
+    approve_deletion,
+    deletion_requests,
+    place_hold,
+    refuse_deletion,
+    release_hold,
+    request_deletion,
+)
 from testimonia.evidence.services import items_of, latest_metadata, open_original
 
 logger = logging.getLogger("testimonia.evidence")
@@ -91,12 +102,22 @@ def evidence_upload(request: HttpRequest, workspace: str) -> HttpResponse:
 @require_GET
 def item_detail(request: HttpRequest, workspace: str, item: int) -> HttpResponse:
     ws = current_workspace(request)
-    record = get_object_or_404(items_of(ws).select_related("duplicate_of", "container"), pk=item)
+    record = get_object_or_404(
+        items_of(ws, with_deleted=True).select_related("duplicate_of", "container"), pk=item
+    )
+    roles = request.workspace_roles  # type: ignore[attr-defined]
     return render(
         request,
         "evidence/item_detail.html",
         {
             "item": record,
+            "holds": record.legal_holds.select_related("placed_by", "released_by").order_by("pk"),
+            "active_holds": active_holds(record).exists(),
+            "deletion_requests": record.deletion_requests.select_related(
+                "requested_by", "decided_by"
+            ).order_by("pk"),
+            "can_hold": grants(roles, Capability.PLACE_LEGAL_HOLD),
+            "can_request_deletion": grants(roles, Capability.REQUEST_DELETION),
             "metadata": latest_metadata(record.blob),
             "members": items_of(ws).filter(container=record).order_by("pk")[:500],
             "acquisitions": items_of(ws).filter(blob=record.blob).order_by("pk"),
@@ -141,3 +162,98 @@ def item_download(request: HttpRequest, workspace: str, item: int) -> HttpRespon
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+@access.workspace_member(Capability.PLACE_LEGAL_HOLD)
+@require_POST
+def item_hold(request: HttpRequest, workspace: str, item: int) -> HttpResponse:
+    ws = current_workspace(request)
+    record = get_object_or_404(items_of(ws), pk=item)
+    try:
+        hold = place_hold(request.user, record, request.POST.get("reason", ""))  # type: ignore[arg-type]
+    except PreservationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Legal hold %(id)s placed.") % {"id": hold.pk})
+    return redirect("web:item", workspace=ws.slug, item=record.pk)
+
+
+@access.workspace_member(Capability.PLACE_LEGAL_HOLD)
+@require_POST
+def item_hold_release(request: HttpRequest, workspace: str, item: int, hold: int) -> HttpResponse:
+    ws = current_workspace(request)
+    record = get_object_or_404(LegalHold, workspace=ws, item_id=item, pk=hold)
+    try:
+        release_hold(request.user, record, request.POST.get("reason", ""))  # type: ignore[arg-type]
+    except PreservationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Legal hold %(id)s released.") % {"id": record.pk})
+    return redirect("web:item", workspace=ws.slug, item=item)
+
+
+@access.workspace_member(Capability.REQUEST_DELETION)
+@require_POST
+def item_deletion_request(request: HttpRequest, workspace: str, item: int) -> HttpResponse:
+    ws = current_workspace(request)
+    record = get_object_or_404(items_of(ws), pk=item)
+    try:
+        made = request_deletion(request.user, record, request.POST.get("reason", ""))  # type: ignore[arg-type]
+    except PreservationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Deletion request %(id)s made; an administrator other than you will decide it.")
+            % {"id": made.pk},
+        )
+    return redirect("web:item", workspace=ws.slug, item=record.pk)
+
+
+@access.workspace_member(Capability.VIEW_EVIDENCE)
+@require_GET
+def deletions(request: HttpRequest, workspace: str) -> HttpResponse:
+    ws = current_workspace(request)
+    roles = request.workspace_roles  # type: ignore[attr-defined]
+    return render(
+        request,
+        "evidence/deletions.html",
+        {
+            "requests": deletion_requests(ws)[:500],
+            "can_decide": grants(roles, Capability.DECIDE_DELETION),
+        },
+    )
+
+
+@access.workspace_member(Capability.DECIDE_DELETION)
+@require_POST
+def deletion_decide(request: HttpRequest, workspace: str, deletion: int) -> HttpResponse:
+    ws = current_workspace(request)
+    pending = get_object_or_404(deletion_requests(ws), pk=deletion)
+    decision = request.POST.get("decision")
+    reason = request.POST.get("reason", "")
+    user = request.user
+    try:
+        if decision == "approve":
+            done = approve_deletion(user, pending, reason)  # type: ignore[arg-type]
+            messages.success(request, _("Item %(item)s deleted.") % {"item": pending.item_id})
+            if done.kept_for:
+                messages.info(
+                    request,
+                    _("Its bytes stay in the store: other items still hold them (%(items)s).")
+                    % {"items": ", ".join(str(pk) for pk in done.kept_for)},
+                )
+            if done.container is not None:
+                messages.info(
+                    request,
+                    _("Archive item %(item)s, which it came from, still contains it.")
+                    % {"item": done.container},
+                )
+        elif decision == "refuse":
+            refuse_deletion(user, pending, reason)  # type: ignore[arg-type]
+            messages.success(request, _("Deletion request %(id)s refused.") % {"id": pending.pk})
+        else:
+            messages.error(request, _("Choose to approve or to refuse the request."))
+    except PreservationError as exc:
+        messages.error(request, str(exc))
+    return redirect("web:deletions", workspace=ws.slug)

@@ -25,6 +25,27 @@ urlpatterns = [
         evidence_views.item_download,
         name="item_download",
     ),
+    path(
+        "w/<slug:workspace>/evidence/<int:item>/hold/",
+        evidence_views.item_hold,
+        name="item_hold",
+    ),
+    path(
+        "w/<slug:workspace>/evidence/<int:item>/hold/<int:hold>/release/",
+        evidence_views.item_hold_release,
+        name="item_hold_release",
+    ),
+    path(
+        "w/<slug:workspace>/evidence/<int:item>/deletion/",
+        evidence_views.item_deletion_request,
+        name="item_deletion_request",
+    ),
+    path("w/<slug:workspace>/evidence/deletions/", evidence_views.deletions, name="deletions"),
+    path(
+        "w/<slug:workspace>/evidence/deletions/<int:deletion>/decide/",
+        evidence_views.deletion_decide,
+        name="deletion_decide",
+    ),
     path("w/<slug:workspace>/custody/", custody_views.custody_log, name="custody"),
     path("w/<slug:workspace>/incidents/", views.incidents, name="incidents"),
     path("w/<slug:workspace>/cases/", views.cases, name="cases"),
