@@ -170,12 +170,13 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return run_serve(args.host, args.port, threads=args.threads, worker=not args.no_worker)
     setup_django()
-    if args.command in ("ingest", "verify", "custody"):
+    if args.command in ("ingest", "derive", "verify", "custody"):
         from testimonia import cli_evidence
 
         check_database()
         return {
             "ingest": cli_evidence.cmd_ingest,
+            "derive": cli_evidence.cmd_derive,
             "verify": cli_evidence.cmd_verify,
             "custody": cli_evidence.cmd_custody,
         }[args.command](args)

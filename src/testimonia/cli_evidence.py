@@ -42,6 +42,38 @@ def add_parsers(sub: Any) -> None:
         "--json", action="store_true", help="print one JSON object per item (JSON lines)"
     )
 
+    derive = sub.add_parser(
+        "derive",
+        help="store a file made from an item (a redaction, a transcript, ...) linked to it",
+        description="Store FILE as a new item that names the original it was made from, "
+        "with the kind of derivative and how it was made; the original is never changed. "
+        "The derivation is recorded in the original's chain of custody.",
+    )
+    derive.add_argument("file", metavar="FILE", type=Path)
+    derive.add_argument("--workspace", required=True, help="workspace identifier")
+    derive.add_argument("--from", dest="original", required=True, metavar="ID", help="item id")
+    derive.add_argument(
+        "--kind",
+        required=True,
+        choices=[
+            "redaction",
+            "transcript",
+            "translation",
+            "excerpt",
+            "conversion",
+            "enhancement",
+            "other",
+        ],
+    )
+    derive.add_argument("--method", default="", help="the tool and what was done")
+    derive.add_argument(
+        "--as",
+        dest="actor",
+        metavar="USER",
+        help="username recorded as the one who adds it (default: the system)",
+    )
+    derive.add_argument("--json", action="store_true", help="print the result as JSON")
+
     verify = sub.add_parser(
         "verify",
         help="re-hash every stored object and check the custody logs",
@@ -76,6 +108,26 @@ def add_parsers(sub: Any) -> None:
         "latest signed checkpoint that covers it. With --from M --to N: the consistency proof "
         "that the log of size N extends the log of size M (both sizes of signed checkpoints). "
         "Prints JSON.",
+    )
+    transfer = custody_sub.add_parser(
+        "transfer",
+        help="record the handover of an exported bag to another party",
+        description="Record that the bag of an earlier export (its export id, printed by "
+        "`testimonia export bag`) was handed over: one transfer event per item of the export, "
+        "naming the recipient and the means, then a signed checkpoint.",
+    )
+    transfer.add_argument("--workspace", required=True)
+    transfer.add_argument("--export", required=True, metavar="ID", help="the export id")
+    transfer.add_argument(
+        "--to", dest="recipient", required=True, help="who received it (an institution)"
+    )
+    transfer.add_argument("--means", default="", help="how, e.g. encrypted drive in person")
+    transfer.add_argument("--reason", default="", help="why (e.g. the request it answers)")
+    transfer.add_argument(
+        "--as",
+        dest="actor",
+        metavar="USER",
+        help="username recorded as the one who hands it over (default: the system)",
     )
     proof.add_argument("--workspace", required=True)
     proof.add_argument("--event", type=int, metavar="SEQ", help="sequence number of the event")
@@ -122,6 +174,56 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"{stored} item(s) stored ({duplicates} already held), {failed} failed", file=sys.stderr
         )
     return EXIT_FAILURE if failed else EXIT_OK
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    from testimonia.accounts.services import get_workspace
+    from testimonia.evidence.exceptions import EvidenceError
+    from testimonia.evidence.services import add_derivative, items_of
+
+    workspace = accounts_call(get_workspace, args.workspace)
+    actor = acting_member(args.actor, workspace, Capability.ADD_EVIDENCE)
+    if not args.original.isascii() or not args.original.isdigit():
+        raise UsageError(f"item ids are numbers, not {args.original!r}")
+    original = items_of(workspace).filter(pk=int(args.original)).first()
+    if original is None:
+        raise UsageError(f"no item {args.original} in workspace {workspace.slug}")
+    path: Path = args.file
+    if not path.is_file():
+        raise UsageError(f"{path}: not a readable file")
+    try:
+        with path.open("rb") as handle:
+            added = add_derivative(
+                actor,
+                original,
+                iter(lambda: handle.read(1 << 20), b""),
+                filename=path.name,
+                derivation=args.kind,
+                method=args.method,
+            )
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+    except EvidenceError as exc:
+        raise UsageError(str(exc)) from None
+    item = added.item
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "id": item.pk,
+                    "derived_from": original.pk,
+                    "derivation": item.derivation,
+                    "sha256": item.blob.sha256,
+                    "size": item.blob.size,
+                    "media_type": item.blob.media_type,
+                    "duplicate_of": added.duplicate_of.pk if added.duplicate_of else None,
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        print(f"{item.pk}\t{item.blob.sha256}\t{item.derivation} of item {original.pk}")
+    return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -224,6 +326,32 @@ def cmd_custody(args: argparse.Namespace) -> int:
             return EXIT_FAILURE
         print(checkpoint.note, end="")
         print(f"— {checkpoint.key_id} {checkpoint.signature}")
+        return EXIT_OK
+    if args.action == "transfer":
+        from testimonia.evidence.exceptions import EvidenceError
+        from testimonia.evidence.transfer import record_transfer
+
+        workspace = accounts_call(get_workspace, args.workspace)
+        actor = acting_member(args.actor, workspace, Capability.EXPORT_EVIDENCE)
+        try:
+            done = record_transfer(
+                actor,
+                workspace,
+                args.export,
+                recipient=args.recipient,
+                means=args.means,
+                reason=args.reason,
+            )
+        except EvidenceError as exc:
+            raise UsageError(str(exc)) from None
+        except CustodyDamaged as exc:
+            print(f"testimonia: {exc}", file=sys.stderr)
+            return EXIT_FAILURE
+        print(
+            f"transfer of export {done.export_id} ({len(done.items)} item(s)) to "
+            f"{args.recipient} recorded as events {done.events[0]}-{done.events[-1]}; "
+            f"checkpoint {done.checkpoint.tree_size} signed"
+        )
         return EXIT_OK
     if args.action == "proof":
         from testimonia.custody.proofs import ProofError, consistency, inclusion

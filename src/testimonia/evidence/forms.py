@@ -5,6 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from testimonia.evidence.models import Derivation
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -30,4 +32,15 @@ class UploadForm(forms.Form):
         max_length=500,
         required=False,
         help_text=_("Where the files came from: a person's pseudonym, a channel, an organisation."),
+    )
+
+
+class DerivativeForm(forms.Form):
+    upload = forms.FileField(label=_("Derived file"))
+    derivation = forms.ChoiceField(label=_("Kind"), choices=Derivation.choices)
+    method = forms.CharField(
+        label=_("How it was made"),
+        max_length=500,
+        required=False,
+        help_text=_("The tool and what was done, e.g. faces blurred with a named editor."),
     )

@@ -31,3 +31,28 @@ def _looks_like_text(head: bytes) -> bool:
         # The sample may end in the middle of a multi-byte character.
         return exc.start >= len(head) - 3
     return True
+
+
+# Types a browser can show inline without running anything: the original is displayed on its
+# own page, served with its detected type, `nosniff` and a sandboxing CSP. SVG, HTML, PDF and
+# everything else are only ever downloaded.
+VIEWABLE = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "video/mp4",
+        "video/webm",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/x-wav",
+        "audio/wav",
+        "audio/mp4",
+        "audio/x-flac",
+    }
+)
+
+
+def viewable(media_type: str) -> bool:
+    return media_type in VIEWABLE

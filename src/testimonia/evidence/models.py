@@ -30,6 +30,16 @@ class Blob(models.Model):
         return self.sha256
 
 
+class Derivation(models.TextChoices):
+    REDACTION = "redaction", _("redaction")
+    TRANSCRIPT = "transcript", _("transcript")
+    TRANSLATION = "translation", _("translation")
+    EXCERPT = "excerpt", _("excerpt")
+    CONVERSION = "conversion", _("format conversion")
+    ENHANCEMENT = "enhancement", _("enhancement")
+    OTHER = "other", _("other")
+
+
 class Item(models.Model):
     """One acquisition of an original by a workspace: the bytes (a Blob) and how they came in.
 
@@ -81,6 +91,21 @@ class Item(models.Model):
         verbose_name=_("added by"),
     )
     added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    # A derived file (a redaction, a transcript, a translation, an excerpt, a conversion) is
+    # an item of its own bytes that names the original it was made from; the original is
+    # never touched (DESIGN.md: derived files are new objects that point to their original).
+    derived_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derivatives",
+        verbose_name=_("derived from"),
+    )
+    derivation = models.CharField(
+        _("kind of derivative"), max_length=16, choices=Derivation.choices, blank=True
+    )
+    derivation_method = models.CharField(_("how it was made"), max_length=500, blank=True)
     # Set by an approved deletion request (evidence/preservation.py). The row stays as a
     # tombstone: other items, custody events and exports may name it.
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)

@@ -48,6 +48,9 @@ class Acquisition:
     source: str = ""
     collected_by: User | None = None
     container: Item | None = None
+    derived_from: Item | None = None  # with add_derivative
+    derivation: str = ""
+    derivation_method: str = ""
 
 
 def blob_store() -> blobstore.BlobStore:
@@ -124,6 +127,9 @@ def add_item(
             original_path=acq.path[:1024],
             found_modified_at=acq.modified_at,
             container=acq.container,
+            derived_from=acq.derived_from,
+            derivation=acq.derivation,
+            derivation_method=acq.derivation_method[:500],
             duplicate_of=first,
             source=acq.source[:500],
             collected_by=acq.collected_by,
@@ -144,6 +150,15 @@ def add_item(
                 "collected_by": acq.collected_by.get_username() if acq.collected_by else "",
                 "container": f"item:{acq.container.pk}" if acq.container else "",
                 "duplicate_of": f"item:{first.pk}" if first else "",
+                **(
+                    {
+                        "derived_from": f"item:{acq.derived_from.pk}",
+                        "derivation": acq.derivation,
+                        "derivation_method": item.derivation_method,
+                    }
+                    if acq.derived_from is not None
+                    else {}
+                ),
             },
         )
         if enqueue_digests:
@@ -157,9 +172,59 @@ def add_item(
     return AddedItem(item=item, duplicate_of=first, new_bytes=created)
 
 
-def open_original(actor: User | None, item: Item, *, reason: str = "") -> BinaryIO:
-    """Open an original for download, after checking its bytes still match every digest, and
-    record the download in the custody log. Raises DigestMismatch for damaged bytes."""
+def add_derivative(
+    actor: User | None,
+    original: Item,
+    chunks: Iterable[bytes],
+    *,
+    filename: str,
+    derivation: str,
+    method: str = "",
+) -> AddedItem:
+    """Store a file made from `original` (a redaction, a transcript, ...) as an item that
+    names it, and record the derivation in the original's chain of custody."""
+    from testimonia.evidence.models import Derivation
+
+    if derivation not in Derivation.values:
+        raise EvidenceError(
+            _("unknown kind of derivative %(kind)r: use one of %(kinds)s")
+            % {"kind": derivation, "kinds": ", ".join(Derivation.values)}
+        )
+    if original.deleted_at is not None:
+        raise EvidenceError(_("item %(item)s was deleted") % {"item": original.pk})
+    acquisition = Acquisition(
+        filename=clean_filename(filename),
+        source=f"derived from item {original.pk}",
+        derived_from=original,
+        derivation=derivation,
+        derivation_method=method.strip(),
+    )
+    with transaction.atomic():
+        added = add_item(
+            actor, original.workspace, chunks, filename=filename, acquisition=acquisition
+        )
+        append_event(
+            original.workspace,
+            actor=actor,
+            action=Action.DERIVE,
+            object_digest=original.blob.sha256,
+            subject=f"item:{original.pk}",
+            reason=method.strip()[:500],
+            details={
+                "derivative": f"item:{added.item.pk}",
+                "derivative_sha256": added.item.blob.sha256,
+                "derivation": derivation,
+            },
+        )
+    return added
+
+
+def open_original(
+    actor: User | None, item: Item, *, reason: str = "", action: str = Action.DOWNLOAD
+) -> BinaryIO:
+    """Open an original for download (or, with `action=Action.VIEW`, for display), after
+    checking its bytes still match every digest, and record it in the custody log. Raises
+    DigestMismatch for damaged bytes."""
     from testimonia.evidence.verification import check_blob
 
     store = blob_store()
@@ -170,7 +235,7 @@ def open_original(actor: User | None, item: Item, *, reason: str = "") -> Binary
     append_event(
         item.workspace,
         actor=actor,
-        action=Action.DOWNLOAD,
+        action=action,
         object_digest=item.blob.sha256,
         subject=f"item:{item.pk}",
         reason=reason[:500],

@@ -188,7 +188,45 @@ def verify_records(workspace: Workspace) -> list[RecordProblem]:
                 workspace.slug, f"item {pk}", "was ingested but its record is gone (deleted)"
             )
         )
+    problems.extend(_derivations_recorded(workspace))
     problems.extend(_deletions_recorded(workspace))
+    return problems
+
+
+def _derivations_recorded(workspace: Workspace) -> list[RecordProblem]:
+    """Each item's `derived_from` is the original its ingest event recorded (or none)."""
+    import json
+
+    from testimonia.custody.models import LogEntry
+
+    recorded: dict[int, str] = {}
+    for payload in (
+        LogEntry.objects.filter(workspace=workspace, action="ingest")
+        .values_list("payload", flat=True)
+        .iterator()
+    ):
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            continue  # the custody check reports an unreadable entry
+        item_ref = _subject_item(payload)
+        if item_ref is not None:
+            recorded[item_ref] = str(event.get("details", {}).get("derived_from", ""))
+    problems = []
+    for pk, original in (
+        Item.objects.filter(workspace=workspace).order_by("pk").values_list("pk", "derived_from")
+    ):
+        expected = recorded.get(pk)
+        actual = f"item:{original}" if original is not None else ""
+        if expected is not None and expected != actual:
+            problems.append(
+                RecordProblem(
+                    workspace.slug,
+                    f"item {pk}",
+                    f"names {actual or 'no original'} as what it was derived from, but was "
+                    f"ingested as derived from {expected or 'nothing'} (record edited)",
+                )
+            )
     return problems
 
 

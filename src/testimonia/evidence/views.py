@@ -6,7 +6,7 @@ import json
 import logging
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from testimonia.accounts import access
 from testimonia.accounts.middleware import current_workspace
 from testimonia.accounts.roles import Capability, grants
-from testimonia.custody.services import events_about
-from testimonia.evidence.exceptions import DigestMismatch
-from testimonia.evidence.forms import UploadForm
+from testimonia.custody.services import Action, events_about
+from testimonia.evidence.exceptions import DigestMismatch, EvidenceError
+from testimonia.evidence.forms import DerivativeForm, UploadForm
 from testimonia.evidence.ingest import CUSTODY_LOG_PATH, ingest_uploads
+from testimonia.evidence.mediatype import viewable
 from testimonia.evidence.models import LegalHold
 from testimonia.evidence.preservation import (
     PreservationError,
@@ -30,7 +31,12 @@ from testimonia.evidence.preservation import (
     release_hold,
     request_deletion,
 )
-from testimonia.evidence.services import items_of, latest_metadata, open_original
+from testimonia.evidence.services import (
+    add_derivative,
+    items_of,
+    latest_metadata,
+    open_original,
+)
 
 logger = logging.getLogger("testimonia.evidence")
 
@@ -116,6 +122,13 @@ def item_detail(request: HttpRequest, workspace: str, item: int) -> HttpResponse
             "deletion_requests": record.deletion_requests.select_related(
                 "requested_by", "decided_by"
             ).order_by("pk"),
+            "viewable": viewable(record.blob.media_type) and record.deleted_at is None,
+            "derivatives": items_of(ws).filter(derived_from=record).order_by("pk"),
+            "derivative_form": (
+                DerivativeForm()
+                if grants(roles, Capability.ADD_EVIDENCE) and record.deleted_at is None
+                else None
+            ),
             "can_hold": grants(roles, Capability.PLACE_LEGAL_HOLD),
             "can_request_deletion": grants(roles, Capability.REQUEST_DELETION),
             "metadata": latest_metadata(record.blob),
@@ -257,3 +270,70 @@ def deletion_decide(request: HttpRequest, workspace: str, deletion: int) -> Http
     except PreservationError as exc:
         messages.error(request, str(exc))
     return redirect("web:deletions", workspace=ws.slug)
+
+
+@access.workspace_member(Capability.VIEW_EVIDENCE)
+@require_GET
+def item_view(request: HttpRequest, workspace: str, item: int) -> HttpResponse:
+    """A page that shows an image, a video or a sound inline; loading it is a custody event."""
+    ws = current_workspace(request)
+    record = get_object_or_404(items_of(ws), pk=item)
+    if not viewable(record.blob.media_type):
+        raise Http404
+    return render(request, "evidence/item_view.html", {"item": record})
+
+
+@access.workspace_member(Capability.VIEW_EVIDENCE)
+@require_GET
+def item_content(request: HttpRequest, workspace: str, item: int) -> HttpResponseBase:
+    """The original's bytes for inline display, re-verified first and recorded as a view."""
+    ws = current_workspace(request)
+    record = get_object_or_404(items_of(ws), pk=item)
+    if not viewable(record.blob.media_type):
+        raise Http404
+    try:
+        handle = open_original(
+            request.user,  # type: ignore[arg-type]
+            record,
+            reason="displayed in the browser",
+            action=Action.VIEW,
+        )
+    except DigestMismatch:
+        logger.error("view refused: stored object of item %s failed its check", record.pk)
+        return HttpResponse(status=409)
+    response = FileResponse(handle, content_type=record.blob.media_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    # No copy of the evidence is kept in the browser's cache: each display is a fetch, and a
+    # recorded view.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@access.workspace_member(Capability.ADD_EVIDENCE)
+@require_POST
+def item_derive(request: HttpRequest, workspace: str, item: int) -> HttpResponse:
+    ws = current_workspace(request)
+    record = get_object_or_404(items_of(ws), pk=item)
+    form = DerivativeForm(request.POST, request.FILES)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("web:item", workspace=ws.slug, item=record.pk)
+    upload = form.cleaned_data["upload"]
+    try:
+        added = add_derivative(
+            request.user,  # type: ignore[arg-type]
+            record,
+            upload.chunks(),
+            filename=upload.name or "derived",
+            derivation=form.cleaned_data["derivation"],
+            method=form.cleaned_data["method"],
+        )
+    except EvidenceError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:item", workspace=ws.slug, item=record.pk)
+    messages.success(request, _("Derived file stored as item %(item)s.") % {"item": added.item.pk})
+    return redirect("web:item", workspace=ws.slug, item=added.item.pk)

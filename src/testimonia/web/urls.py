@@ -26,6 +26,19 @@ urlpatterns = [
         name="item_download",
     ),
     path(
+        "w/<slug:workspace>/evidence/<int:item>/view/", evidence_views.item_view, name="item_view"
+    ),
+    path(
+        "w/<slug:workspace>/evidence/<int:item>/content/",
+        evidence_views.item_content,
+        name="item_content",
+    ),
+    path(
+        "w/<slug:workspace>/evidence/<int:item>/derive/",
+        evidence_views.item_derive,
+        name="item_derive",
+    ),
+    path(
         "w/<slug:workspace>/evidence/<int:item>/hold/",
         evidence_views.item_hold,
         name="item_hold",

@@ -84,10 +84,17 @@ def test_anonymous_api_calls_are_refused_except_public_operations(personas):
 @pytest.fixture
 def real_objects(personas, workspace):
     """Real objects of the workspace for routes that name one, so that a 404 means refusal."""
+    import io
+
+    from PIL import Image
+
     from testimonia.evidence.services import add_item
     from testimonia.jobs.models import Job
 
-    item = add_item(None, workspace, [b"an original"], filename="x.txt").item
+    # An image: the routes that display an original exist for viewable types only.
+    image = io.BytesIO()
+    Image.new("RGB", (2, 2)).save(image, "PNG")
+    item = add_item(None, workspace, [image.getvalue()], filename="x.png").item
     job = Job.objects.create(workspace=workspace, label="x")
     return {**PARAM_VALUES, "item": str(item.pk), "item_id": str(item.pk), "job_id": str(job.pk)}
 
