@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "simple_history",
     "testimonia.core",
     "testimonia.accounts",
     "testimonia.jobs",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Records who made each change in the documentation database's history.
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last: it sees the resolved view and refuses any route without a declared access rule.
     "testimonia.accounts.middleware.AccessPolicyMiddleware",
 ]

@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class IncidentsConfig(AppConfig):
     name = "testimonia.incidents"
     label = "incidents"
+
+    def ready(self) -> None:
+        from testimonia.incidents.gazetteer import load_gazetteer
+        from testimonia.incidents.vocabularies import sync_vocabularies
+
+        # The vocabularies and the gazetteer are data shipped with the code: every migrate
+        # brings them in line (adding what is new, never deleting what records may use).
+        post_migrate.connect(sync_vocabularies, sender=self)
+        post_migrate.connect(load_gazetteer, sender=self)
