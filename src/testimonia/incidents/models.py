@@ -244,7 +244,7 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     history = HistoricalRecords(m2m_fields=[tags])
@@ -355,7 +355,9 @@ class Person(models.Model):
     status = models.CharField(
         _("civilian or combatant"), max_length=16, choices=Status.choices, default="unknown"
     )
-    group_size = models.PositiveIntegerField(_("number of persons in the group"), null=True)
+    group_size = models.PositiveIntegerField(
+        _("number of persons in the group"), null=True, blank=True
+    )
     occupation = models.CharField(_("occupation"), max_length=200, blank=True)
     deceased = models.BooleanField(_("deceased"), default=False)
     date_of_death = models.DateField(_("date of death"), null=True, blank=True)
@@ -604,7 +606,7 @@ class Citation(models.Model):
     )
     note = models.TextField(_("note"), blank=True)  # e.g. "minute 03:12", "page 4"
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
