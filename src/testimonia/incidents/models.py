@@ -638,3 +638,30 @@ def citations_for(record: models.Model, field: str | None = None) -> models.Quer
 def is_supported(record: models.Model, field: str = "") -> bool:
     """A fact is supported when it (or its whole record) cites at least one item or source."""
     return citations_for(record).filter(field__in={"", field}).exists()
+
+
+class ImportMapping(models.Model):
+    """A saved column mapping for imports: which column of a spreadsheet fills which field,
+    kept per workspace so the same field form can be imported again without redoing it."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="import_mappings"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # {"column header as in the file": "field name"}; see incidents/importer.py for fields
+    columns = models.JSONField(_("columns"), default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="import_mapping_unique")
+        ]
+        verbose_name = _("import mapping")
+        verbose_name_plural = _("import mappings")
+
+    def __str__(self) -> str:
+        return self.name
