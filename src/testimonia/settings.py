@@ -23,6 +23,7 @@ TESTIMONIA_MAX_UPLOAD_BYTES = CONFIG.max_upload_bytes
 # certificate(s) its responses must chain to.
 TESTIMONIA_TSA_URL = CONFIG.tsa_url
 TESTIMONIA_TSA_ROOTS = str(CONFIG.tsa_roots) if CONFIG.tsa_roots else ""
+TESTIMONIA_MAP_TILES = CONFIG.map_tiles
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug

@@ -35,6 +35,7 @@ class Config:
     max_upload_bytes: int
     tsa_url: str
     tsa_roots: Path | None
+    map_tiles: str = ""
 
     @property
     def database_vendor(self) -> str:
@@ -205,7 +206,22 @@ def load_config(environ: Mapping[str, str], cwd: Path) -> Config:
         ),
         tsa_url=tsa_url_from(environ),
         tsa_roots=tsa_roots_from(environ),
+        map_tiles=map_tiles_from(environ),
     )
+
+
+def map_tiles_from(environ: Mapping[str, str]) -> str:
+    """A base-map tile URL template ({z}/{x}/{y}); empty = the bundled boundaries only, so
+    that no reader's position or interest leaks to a tile server unless it is chosen."""
+    raw = environ.get("TESTIMONIA_MAP_TILES", "").strip()
+    if raw and (
+        urlsplit(raw).scheme != "https" or not all(k in raw for k in ("{z}", "{x}", "{y}"))
+    ):
+        raise ImproperlyConfigured(
+            f"TESTIMONIA_MAP_TILES={raw!r} must be an https:// tile URL template with {{z}}, "
+            "{x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+    return raw
 
 
 def tsa_url_from(environ: Mapping[str, str]) -> str:

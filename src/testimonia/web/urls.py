@@ -2,6 +2,7 @@ from django.urls import path
 
 from testimonia.custody import views as custody_views
 from testimonia.evidence import views as evidence_views
+from testimonia.incidents import views as incident_views
 from testimonia.web import views
 from testimonia.web.sections import SECTIONS
 
@@ -60,7 +61,76 @@ urlpatterns = [
         name="deletion_decide",
     ),
     path("w/<slug:workspace>/custody/", custody_views.custody_log, name="custody"),
-    path("w/<slug:workspace>/incidents/", views.incidents, name="incidents"),
+    path("w/<slug:workspace>/incidents/", incident_views.incident_list, name="incidents"),
+    path("w/<slug:workspace>/incidents/map/", incident_views.incident_map, name="incident_map"),
+    path(
+        "w/<slug:workspace>/incidents/map.geojson",
+        incident_views.incident_geojson,
+        name="incident_geojson",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/boundaries/<slug:kind>.geojson",
+        incident_views.boundaries_geojson,
+        name="boundaries",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/timeline/",
+        incident_views.incident_timeline,
+        name="incident_timeline",
+    ),
+    path("w/<slug:workspace>/incidents/bulk/", incident_views.incident_bulk, name="incident_bulk"),
+    path("w/<slug:workspace>/incidents/new/", incident_views.incident_edit, name="incident_new"),
+    path("w/<slug:workspace>/places/", incident_views.place_search, name="place_search"),
+    path(
+        "w/<slug:workspace>/organisations/",
+        incident_views.organisations,
+        name="organisations",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/",
+        incident_views.incident_detail,
+        name="incident",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/edit/",
+        incident_views.incident_edit,
+        name="incident_edit",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/history/",
+        incident_views.incident_history,
+        name="incident_history",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/",
+        incident_views.act_add,
+        name="act_add",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/<int:act>/victims/",
+        incident_views.victim_add,
+        name="victim_add",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/<int:act>/perpetrators/",
+        incident_views.involvement_add,
+        name="involvement_add",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/citations/",
+        incident_views.citation_add,
+        name="citation_add",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/citations/<int:citation>/delete/",
+        incident_views.citation_delete,
+        name="citation_delete",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/links/",
+        incident_views.link_add,
+        name="link_add",
+    ),
     path("w/<slug:workspace>/cases/", views.cases, name="cases"),
     path("w/<slug:workspace>/jobs/", views.jobs, name="jobs"),
 ]

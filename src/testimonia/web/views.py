@@ -75,13 +75,6 @@ def dashboard(request: HttpRequest, workspace: str) -> HttpResponse:
     return render(request, "web/dashboard.html", {"counts": counts})
 
 
-@access.workspace_member(Capability.VIEW_RECORDS)
-@require_GET
-def incidents(request: HttpRequest, workspace: str) -> HttpResponse:
-    rows = Incident.objects.filter(workspace=current_workspace(request))
-    return render(request, "web/incidents.html", {"incidents": rows})
-
-
 @access.workspace_member(Capability.VIEW_CASES)
 @require_GET
 def cases(request: HttpRequest, workspace: str) -> HttpResponse:

@@ -96,7 +96,21 @@ def real_objects(personas, workspace):
     Image.new("RGB", (2, 2)).save(image, "PNG")
     item = add_item(None, workspace, [image.getvalue()], filename="x.png").item
     job = Job.objects.create(workspace=workspace, label="x")
-    return {**PARAM_VALUES, "item": str(item.pk), "item_id": str(item.pk), "job_id": str(job.pk)}
+    from testimonia.incidents.services import add_act, cite, create_incident
+
+    incident = create_incident(None, workspace, title="x")
+    act = add_act(None, incident, "killing")
+    citation = cite(None, incident, item=item)
+    return {
+        **PARAM_VALUES,
+        "item": str(item.pk),
+        "item_id": str(item.pk),
+        "job_id": str(job.pk),
+        "incident": str(incident.pk),
+        "act": str(act.pk),
+        "citation": str(citation.pk),
+        "kind": "adm1",
+    }
 
 
 @pytest.mark.django_db
