@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from PIL import Image, ImageDraw
@@ -123,6 +124,7 @@ def create_demo_workspace(username: str, password: str) -> User:
         longitude=Decimal("34.2435"),
         status=Incident.Status.DRAFT,
     )
+    _document(user, workspace, clinic, market, convoy, items)
     case = Case.objects.create(
         workspace=workspace,
         title="Attacks on health care (demo dossier)",
@@ -137,3 +139,91 @@ def create_demo_workspace(username: str, password: str) -> User:
         summary=FICTIONAL + "For a national prosecutor under universal jurisdiction.",
     ).incidents.set([convoy])
     return user
+
+
+def _document(user: Any, workspace: Any, clinic: Any, market: Any, convoy: Any, items: Any) -> None:
+    """Who did what to whom in the demo incidents: fictional people and units only."""
+    from testimonia.incidents.models import Place
+    from testimonia.incidents.services import (
+        add_act,
+        add_involvement,
+        add_victim,
+        cite,
+        create_organisation,
+        create_person,
+        link_incidents,
+        save,
+        set_tags,
+    )
+
+    places = {
+        p.geonames_id: p for p in Place.objects.filter(geonames_id__in=[281124, 281141, 281102])
+    }
+    for incident, geonames_id in ((clinic, 281124), (market, 281141), (convoy, 281102)):
+        save(
+            user,
+            incident,
+            place=places.get(geonames_id),
+            location_precision="approximate",
+            translations=DEMO_TRANSLATIONS.get(incident.title, {}),
+        )
+    set_tags(user, clinic, ["health care", "demo"])
+    set_tags(user, market, ["demo"])
+    set_tags(user, convoy, ["humanitarian aid", "demo"])
+    brigade = create_organisation(user, workspace, "Northern Brigade (fictional)", "armed_forces")
+    battery = create_organisation(
+        user, workspace, "3rd Artillery Battery (fictional)", "armed_forces", parent=brigade
+    )
+    checkpoint_unit = create_organisation(
+        user, workspace, "Crossing Control Unit (fictional)", "police", parent=brigade
+    )
+    strike = add_act(user, clinic, "attack_on_medical", start_date=clinic.start_date)
+    killing = add_act(user, clinic, "indiscriminate_killing", start_date=clinic.start_date)
+    nurse = create_person(
+        user,
+        workspace,
+        [("Demo Person A", "en")],
+        sex="female",
+        age_min=34,
+        age_max=34,
+        status="civilian",
+    )
+    child = create_person(
+        user,
+        workspace,
+        [("Demo Person B", "en")],
+        sex="male",
+        age_min=7,
+        age_max=7,
+        status="civilian",
+    )
+    add_victim(user, killing, nurse, "killed")
+    add_victim(user, killing, child, "injured")
+    add_involvement(user, strike, organisation=brigade, degree="ordered", certainty="possible")
+    add_involvement(user, killing, organisation=battery, degree="direct", certainty="likely")
+    shelling = add_act(user, market, "indiscriminate_killing", start_date=market.start_date)
+    add_involvement(user, shelling, organisation=battery, degree="direct", certainty="possible")
+    blocked = add_act(user, convoy, "obstruction_of_aid", start_date=convoy.start_date)
+    add_involvement(
+        user, blocked, organisation=checkpoint_unit, degree="direct", certainty="confirmed"
+    )
+    cite(user, clinic, item=items[0], field="start_date", note="EXIF capture time")
+    cite(user, clinic, item=items[2])
+    cite(user, market, item=items[3], field="description")
+    link_incidents(user, market, clinic, "pattern", "Same week, same area (fictional)")
+
+
+DEMO_TRANSLATIONS = {
+    "Strike on a primary health clinic": {
+        "ar": {"title": "قصف عيادة رعاية صحية أولية", "description": ""},
+        "he": {"title": "תקיפה על מרפאה ראשונית", "description": ""},
+    },
+    "Shelling of a market street": {
+        "ar": {"title": "قصف شارع السوق", "description": ""},
+        "he": {"title": "הפגזת רחוב השוק", "description": ""},
+    },
+    "Aid convoy stopped at a checkpoint": {
+        "ar": {"title": "إيقاف قافلة مساعدات عند حاجز", "description": ""},
+        "he": {"title": "שיירת סיוע נעצרה במחסום", "description": ""},
+    },
+}

@@ -290,7 +290,9 @@ def incident_detail(request: HttpRequest, workspace: str, incident: int) -> Http
             "incident": record,
             "text": record.text_in(language),
             "acts": acts,
-            "citations": citations_for(record).select_related("item", "source"),
+            "citations": [
+                _labelled(c) for c in citations_for(record).select_related("item", "source")
+            ],
             "unsupported": [_field_label(f) for f in services.unsupported_facts(record, KEY_FACTS)],
             "links_out": record.links_out.select_related("target"),
             "links_in": record.links_in.select_related("source"),
@@ -568,6 +570,11 @@ def incident_history(request: HttpRequest, workspace: str, incident: int) -> Htt
             ]
         rows.append({"version": newer, "changes": changes, "created": older is None})
     return render(request, "incidents/history.html", {"incident": record, "rows": rows})
+
+
+def _labelled(citation: Any) -> Any:
+    citation.field_label = _field_label(citation.field) if citation.field else ""
+    return citation
 
 
 def _field_label(name: str) -> str:

@@ -20,7 +20,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     fetchJson(el.dataset.adm2), fetchJson(el.dataset.incidents),
   ]);
   const base = L.layerGroup([
-    L.geoJSON(countries, { style: style(1, "#888", "#f4f4f0") }),
+    L.geoJSON(countries, { style: { weight: 1, color: "#888", fillColor: "#f4f4f0", fillOpacity: 1 } }),
     L.geoJSON(adm2, {
       style: style(1, "#5a6b8a", "#e8edf5"),
       onEachFeature: (f, layer) => layer.bindTooltip(f.properties.adm2_name_en || ""),
