@@ -18,6 +18,9 @@ from testimonia.accounts.api_auth import API_AUTH, api_public
 from testimonia.core.middleware import ERROR_CODES
 from testimonia.evidence.api import router as evidence_router
 from testimonia.evidence.api_preservation import router as preservation_router
+from testimonia.incidents.api import router as documentation_router
+from testimonia.incidents.api_import import router as import_router
+from testimonia.incidents.api_search import router as search_router
 from testimonia.jobs.api import router as jobs_router
 
 logger = logging.getLogger("testimonia.api")
@@ -93,4 +96,7 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", evidence_router)
 api.add_router("/", preservation_router)
+api.add_router("/", search_router)
+api.add_router("/", documentation_router)
+api.add_router("/", import_router)
 api.add_router("/", jobs_router)

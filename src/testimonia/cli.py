@@ -129,11 +129,13 @@ def build_parser() -> Parser:
     token_create.add_argument("--user", required=True, help="username the token acts as")
     token_create.add_argument("--name", default="", help="a label to recognise the token by")
 
-    from testimonia import cli_evidence, cli_export, cli_preserve
+    from testimonia import cli_evidence, cli_export, cli_import, cli_preserve, cli_search
 
     cli_evidence.add_parsers(sub)
     cli_export.add_parsers(sub)
+    cli_import.add_parsers(sub)
     cli_preserve.add_parsers(sub)
+    cli_search.add_parsers(sub)
 
     manage = sub.add_parser(
         "manage",
@@ -185,6 +187,18 @@ def dispatch(args: argparse.Namespace) -> int:
 
         check_database()
         return cli_export.cmd_export(args)
+    if args.command in ("search", "reindex"):
+        from testimonia import cli_search
+
+        check_database()
+        if args.command == "search":
+            return cli_search.cmd_search(args)
+        return cli_search.cmd_reindex(args)
+    if args.command == "import":
+        from testimonia import cli_import
+
+        check_database()
+        return cli_import.cmd_import(args)
     if args.command in ("hold", "deletion"):
         from testimonia import cli_preserve
 

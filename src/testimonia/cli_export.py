@@ -1,4 +1,7 @@
-"""CLI command `testimonia export bag`: evidence items as a BagIt bag with custody proofs."""
+"""CLI command `testimonia export bag`: evidence items as a BagIt bag with custody proofs.
+
+The documentation formats (`export incidents`, `export workspace`) are in
+cli_export_records.py."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from testimonia import cli_export_records
 from testimonia.accounts.roles import Capability
 from testimonia.cli import EXIT_FAILURE, EXIT_OK, UsageError, accounts_call, acting_member
 
@@ -17,7 +21,10 @@ _DIGEST_NAMES = {"sha256": "SHA-256", "sha512": "SHA-512"}
 
 
 def add_parsers(sub: Any) -> None:
-    export = sub.add_parser("export", help="export evidence with its chain-of-custody proofs")
+    export = sub.add_parser(
+        "export",
+        help="export evidence with its chain-of-custody proofs, or the documentation database",
+    )
     export_sub = export.add_subparsers(dest="action", metavar="FORMAT", required=True)
     bag = export_sub.add_parser(
         "bag",
@@ -52,6 +59,7 @@ def add_parsers(sub: Any) -> None:
         help="Source-Organization in bag-info.txt (default: the workspace's name)",
     )
     bag.add_argument("--json", action="store_true", help="print the result as JSON")
+    cli_export_records.add_parsers(export_sub)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -65,7 +73,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         read_bag_info,
     )
 
-    if args.action != "bag":  # pragma: no cover (argparse allows only "bag")
+    if args.action == "incidents":
+        return cli_export_records.cmd_export_incidents(args)
+    if args.action == "workspace":
+        return cli_export_records.cmd_export_workspace(args)
+    if args.action != "bag":  # pragma: no cover (argparse allows only the formats above)
         raise UsageError(f"unknown export format {args.action!r}")
     out, item_refs = _out_and_items(args)
     workspace = accounts_call(get_workspace, args.workspace)

@@ -4,7 +4,6 @@ history, the forms that edit them, and the organisations of the workspace."""
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +24,7 @@ from testimonia.accounts import access
 from testimonia.accounts.middleware import current_workspace
 from testimonia.accounts.roles import Capability, grants
 from testimonia.evidence.services import items_of
-from testimonia.incidents import services
+from testimonia.incidents import search, services
 from testimonia.incidents.forms import (
     ActForm,
     BulkForm,
@@ -70,17 +69,12 @@ def _filtered(request: HttpRequest) -> tuple[FilterForm, Any]:
 
 
 def _text_hits(workspace: Any, query: str) -> list[int]:
-    """Incidents matching the text through the search index (incidents/search.py)."""
+    """Incidents matching the text, through the search index; a query with no words (only
+    punctuation) matches nothing rather than failing the page."""
     try:
-        search = importlib.import_module("testimonia.incidents.search")
-    except ImportError:  # the index is being built in another change: fall back to titles
-        return list(
-            Incident.objects.filter(workspace=workspace, title__icontains=query).values_list(
-                "pk", flat=True
-            )
-        )
-    ids: list[int] = search.search_ids(workspace, query, "incident")
-    return ids
+        return search.search_ids(workspace, query, "incident")
+    except search.SearchError:
+        return []
 
 
 def _querystring(request: HttpRequest) -> str:

@@ -110,7 +110,37 @@ def real_objects(personas, workspace):
         "act": str(act.pk),
         "citation": str(citation.pk),
         "kind": "adm1",
+        **_documentation_objects(workspace, item),
     }
+
+
+def _documentation_objects(workspace, item):
+    """For the documentation API (incidents/api*.py): a verified incident with one of each
+    nested record. Nothing can be removed from a verified incident and a cited source stays,
+    so each DELETE answers 409 to every allowed role instead of removing the record for the
+    next one."""
+    from testimonia.incidents import services
+    from testimonia.incidents.models import Source
+
+    incident = services.create_incident(None, workspace, title="x", status="verified")
+    other = services.create_incident(None, workspace, title="y", status="verified")
+    act = services.add_act(None, incident, "killing")
+    person = services.create_person(None, workspace, [("x", "en")])
+    unit = services.create_organisation(None, workspace, "x", "armed_forces")
+    source = Source.objects.create(workspace=workspace, title="x", kind="report")
+    citation = services.cite(None, incident, source=source)
+    values = {
+        "incident_id": incident.pk,
+        "act_id": act.pk,
+        "victimisation_id": services.add_victim(None, act, person).pk,
+        "involvement_id": services.add_involvement(None, act, organisation=unit).pk,
+        "link_id": services.link_incidents(None, incident, other, "related").pk,
+        "person_id": person.pk,
+        "organisation_id": unit.pk,
+        "source_id": source.pk,
+        "citation_id": citation.pk,
+    }
+    return {name: str(pk) for name, pk in values.items()}
 
 
 @pytest.mark.django_db
