@@ -6,7 +6,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   if (!el || typeof L === "undefined") return;
   const status = document.getElementById("map-status");
   status.textContent = el.dataset.statusLoading;
-  const map = L.map(el, { preferCanvas: true }).setView([31.9, 35.0], 8);
+  const map = L.map(el).setView([31.9, 35.0], 8);
   if (el.dataset.tiles) {
     L.tileLayer(el.dataset.tiles, { maxZoom: 18 }).addTo(map);
   }
@@ -27,9 +27,11 @@ document.addEventListener("DOMContentLoaded", async () => {
     }),
     L.geoJSON(adm1, { style: { weight: 2, color: "#34425e", fill: false } }),
   ]).addTo(map);
+  // SVG markers are elements (accessible, testable); past a thousand, a canvas keeps it fast.
+  const renderer = incidents.features.length > 1000 ? L.canvas() : L.svg();
   const markers = L.geoJSON(incidents, {
     pointToLayer: (f, latlng) => L.circleMarker(latlng, {
-      radius: 6, weight: 1, color: "#7a1f1f", fillColor: "#c0392b", fillOpacity: 0.8,
+      renderer, radius: 6, weight: 1, color: "#7a1f1f", fillColor: "#c0392b", fillOpacity: 0.8,
     }),
     onEachFeature: (f, layer) => {
       const link = document.createElement("a");
