@@ -4,8 +4,9 @@ The layout of the bag is in the README written into it (`_README` below) and in
 docs/verify-bundle.md.
 
 Each original is re-verified on its way out: read once from the store while SHA-256 and
-SHA-512 are computed and the copy is written; a SHA-256 that differs from the record stops the
-export (DigestMismatch) and nothing is left behind. The export appends an `export` custody
+SHA-512 are computed (on two threads, see `_copy_item`) and the copy is written; a SHA-256
+that differs from the record stops the export (DigestMismatch) and nothing is left behind.
+The copies are fsynced before anything is recorded. The export appends an `export` custody
 event per item and then signs a checkpoint, so the export itself is on record and covered by
 the proofs in the bag. The bag is built in a hidden sibling folder and renamed into place at
 the end, inside the transaction that records it: a failed export leaves neither a half-written
@@ -29,9 +30,11 @@ import io
 import json
 import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -89,6 +92,11 @@ _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL"} | {f"{p}{n}" for p in ("COM", "LPT") for n in range(1, 10)}
 )
 _MAX_NAME_BYTES = 150
+# While an original is copied, at most _QUEUED_CHUNKS chunks (of the store's 1 MiB) wait for the
+# thread that computes its SHA-512, and the write-back of the copy is started every
+# _WRITEBACK_BYTES.
+_QUEUED_CHUNKS = 8
+_WRITEBACK_BYTES = 8 * 1024 * 1024
 _SPREADSHEET_FORMULA = re.compile(r"\A[=+\-@\t\r]")
 
 
@@ -144,6 +152,7 @@ def export_bag(
     try:
         store = blob_store()
         copied = [_copy_item(staging, item, store, progress) for item in items]
+        _fsync_files(_inside(staging, c.bag_path) for c in copied)
         with transaction.atomic():
             for copy in copied:
                 append_event(
@@ -271,23 +280,32 @@ def _copy_item(
     store: blobstore.BlobStore,
     progress: Callable[[int], None] | None,
 ) -> _Copied:
-    """Copy one original into the bag, re-verifying it with both digests in the same pass."""
+    """Copy one original into the bag, re-verifying it with both digests in the same pass.
+
+    SHA-512, which takes about as long as all the rest (reading, SHA-256, writing), is computed
+    on a second thread (`_InOrder`; hashlib releases the GIL, so the two threads use two
+    cores). The copy is not fsynced here: `export_bag` does that for all the copies at once
+    (`_fsync_files`), after their write-back, started as they were written, has run during the
+    later copies.
+    """
     bag_path = f"{ITEMS_DIR}/{item.pk}/{safe_filename(item.original_filename)}"
     target = _inside(staging, bag_path)
     target.parent.mkdir(parents=True, exist_ok=True)
     sha256, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
     blob = item.blob
     try:
-        with target.open("xb") as out:
+        with (
+            target.open("xb", buffering=0) as out,
+            _InOrder(sha512.update, "export-sha512") as hash512,
+        ):
+            writer = _Writer(out.fileno())
             for chunk in store.iter_chunks(blob.sha256):
+                hash512(chunk)
                 sha256.update(chunk)
-                sha512.update(chunk)
-                out.write(chunk)
+                writer.write(chunk)
                 size += len(chunk)
                 if progress is not None:
                     progress(len(chunk))
-            out.flush()
-            os.fsync(out.fileno())
     except blobstore.BlobMissing as exc:
         raise StoredObjectMissing(f"item {item.pk}", blob.sha256) from exc
     label = f"item {item.pk} ({item.original_filename})"
@@ -300,6 +318,82 @@ def _copy_item(
     if size != blob.size:
         raise DigestMismatch(label, "size", str(blob.size), str(size))
     return _Copied(item, bag_path, sha256.hexdigest(), sha512.hexdigest(), size)
+
+
+class _InOrder:
+    """Calls `work` on each chunk given to it, in the order given, on a thread of its own.
+
+    The first chunk is handled on the caller's thread, so that a file of one chunk (most
+    evidence) starts no thread. At most _QUEUED_CHUNKS chunks wait: a slow worker holds the
+    caller back instead of filling the memory. An error of `work` stops the work; it is raised
+    on the caller's thread by the next call or when the `with` block ends, which always waits
+    for the thread, so that every chunk given has been handled when the block is left.
+    """
+
+    def __init__(self, work: Callable[[bytes], None], name: str) -> None:
+        self._work = work
+        self._name = name
+        self._first = True
+        self._error: Exception | None = None
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _InOrder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        if self._queue is not None and self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = None
+        if exc_type is None:
+            self._raise_error()
+
+    def __call__(self, chunk: bytes) -> None:
+        self._raise_error()
+        if self._first:
+            self._first = False
+            self._work(chunk)
+            return
+        if self._queue is None:
+            self._queue = queue.Queue(maxsize=_QUEUED_CHUNKS)
+            self._thread = threading.Thread(
+                target=self._run, args=(self._queue,), name=self._name, daemon=True
+            )
+            self._thread.start()
+        self._queue.put(chunk)  # bytes are immutable: the thread reads them as we go on
+
+    def _run(self, chunks: queue.Queue[bytes | None]) -> None:
+        while (chunk := chunks.get()) is not None:
+            if self._error is None:  # after an error, drain so that the caller never blocks
+                try:
+                    self._work(chunk)
+                except Exception as exc:  # raised again on the caller's thread
+                    self._error = exc
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+class _Writer:
+    """Writes a copy chunk by chunk, asking the kernel every _WRITEBACK_BYTES to start writing
+    what was written to the disk: the disk works during the copy instead of in the fsync."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._written = 0
+        self._flushed = 0
+
+    def write(self, chunk: bytes) -> None:
+        view = memoryview(chunk)
+        while view:  # one write may take only part of it
+            view = view[os.write(self._fd, view) :]
+        self._written += len(chunk)
+        if self._written - self._flushed >= _WRITEBACK_BYTES:
+            # The store's hint (see there): start the write-back without waiting for it.
+            blobstore._start_writeback(self._fd, self._flushed, self._written - self._flushed)
+            self._flushed = self._written
 
 
 def _sign(workspace: Workspace) -> Checkpoint:
@@ -559,6 +653,17 @@ def _write_file(path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _fsync_files(paths: Iterable[Path]) -> None:
+    """Make the copied originals durable. Done once all are copied, so that each copy's
+    write-back, started while it was written, goes on while the next ones are copied."""
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _fsync_tree(root: Path) -> None:
