@@ -51,7 +51,7 @@ PG_DATABASE = "bench_incidents"
 SLUG = "bench"
 SEED = 7
 # Bumped whenever the generator changes, so that data kept with --keep are made again.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 WARM_UP = 2
 
 # The values the query shapes filter on; the generator makes them exist in realistic shares.
@@ -90,6 +90,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="keep the generated data at the end (data of the same sizes kept by an earlier "
         "run are always reused; without --keep they are removed at the end)",
+    )
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="SQLite: run ANALYZE before measuring (nothing in Testimonia does; without this "
+        "option statistics left by an earlier run are dropped). PostgreSQL always gets VACUUM "
+        "ANALYZE, as autovacuum would",
     )
     parser.add_argument(
         "--show-queries",
@@ -133,6 +140,7 @@ def run_both(args: argparse.Namespace) -> int:
             str(out),
             *(["--keep"] if args.keep else []),
             *(["--show-queries"] if args.show_queries else []),
+            *(["--analyze"] if args.analyze else []),
         ]
         # S603: this very script, with this interpreter.
         code = subprocess.run(command, check=False).returncode  # noqa: S603
@@ -269,15 +277,7 @@ def run_one(args: argparse.Namespace) -> int:
         else:
             generate(args.incidents, args.persons)
             marker.write_text(json.dumps(wanted))
-        if args.db == "postgres":
-            # What autovacuum does after a bulk load anyway (statistics, visibility map),
-            # done now so that the plans do not depend on when it last ran.
-            from django.db import connection
-
-            started = time.perf_counter()
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
-            print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s", flush=True)
+        statistics_of(args)
         results = measure(args)
     finally:
         from django.db import connections
@@ -290,6 +290,29 @@ def run_one(args: argparse.Namespace) -> int:
     if args.results:
         args.results.write_text(json.dumps({"db": args.db, **results}))
     return 1 if any(s["verdict"] == "FAIL" for s in results["shapes"]) else 0
+
+
+def statistics_of(args: argparse.Namespace) -> None:
+    """The planner statistics the measurements run with, the same whether the data were just
+    made or kept."""
+    from django.db import connection, connections
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        if args.db == "postgres":
+            # What autovacuum does after a bulk load anyway (statistics, visibility map), done
+            # now so that the plans do not depend on when it last ran.
+            cursor.execute("VACUUM ANALYZE")
+            note = "VACUUM ANALYZE"
+        elif args.analyze:
+            cursor.execute("ANALYZE")
+            note = "ANALYZE (--analyze)"
+        else:
+            # As in use: nothing in Testimonia runs ANALYZE on SQLite.
+            cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+            note = "no ANALYZE (as in use; --analyze to compare)"
+    connections.close_all()  # the next connection plans with these statistics
+    print(f"planner statistics: {note} ({time.perf_counter() - started:.1f} s)", flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,9 +462,11 @@ def generate(n_incidents: int, n_persons: int) -> None:
     unit_ids = [u for u, _ in units]
     unit_cum = list(_cumulative([w for _, w in units]))
 
+    # Every list below in a fixed order (not the models' default orderings, which put NULLs
+    # in different places on SQLite and PostgreSQL): the same data on both databases.
     terms = {
         t.code: t
-        for t in Term.objects.filter(vocabulary="act_type", active=True)
+        for t in Term.objects.filter(vocabulary="act_type", active=True).order_by("code")
         if ACT_WEIGHTS.get(t.code, 0.3) > 0
     }
     type_codes = list(terms)
@@ -449,9 +474,9 @@ def generate(n_incidents: int, n_persons: int) -> None:
 
     # Places: Gaza's localities weigh more (most incidents of the period), then by population.
     places = list(
-        Place.objects.filter(workspace=None, country_code="PS", kind="locality").values_list(
-            "pk", "parent_pcode", "population", "latitude", "longitude", "names"
-        )
+        Place.objects.filter(workspace=None, country_code="PS", kind="locality")
+        .order_by("geonames_id")
+        .values_list("pk", "parent_pcode", "population", "latitude", "longitude", "names")
     )
     if not places:
         raise harness.BenchError("the gazetteer has no localities: did migrate load it?")
@@ -462,9 +487,9 @@ def generate(n_incidents: int, n_persons: int) -> None:
         )
     )
     areas = list(
-        Place.objects.filter(workspace=None, country_code="PS", kind="adm2").values_list(
-            "pk", "names"
-        )
+        Place.objects.filter(workspace=None, country_code="PS", kind="adm2")
+        .order_by("geonames_id")
+        .values_list("pk", "names")
     )
     first_day = dt.date(2023, 10, 1)
     month_starts = [
