@@ -403,7 +403,7 @@ def arabic_name(rng: random.Random) -> str:
 
 def generate(n_incidents: int, n_persons: int) -> None:
     """One workspace with `n_incidents` incidents and `n_persons` victims, inserted in batches
-    with bulk_create, then the search index rebuilt with the project's reindex()."""
+    with bulk_create, then the search and facet indexes rebuilt as `testimonia reindex` does."""
     from django.db import transaction
 
     from testimonia.accounts.roles import Role
@@ -735,6 +735,13 @@ def generate(n_incidents: int, n_persons: int) -> None:
     print("filling the search index (search.reindex) ...", flush=True)
     indexed = reindex(workspace)
     timings[f"search.reindex ({indexed:,} records)"] = time.perf_counter() - started
+
+    from testimonia.incidents import facet_index
+
+    started = time.perf_counter()
+    print("filling the facet index (facet_index.rebuild) ...", flush=True)
+    rows = facet_index.rebuild(workspace)
+    timings[f"facet_index.rebuild ({rows:,} rows)"] = time.perf_counter() - started
     harness.table(["generation step", "time (s)"], [[k, f"{v:.1f}"] for k, v in timings.items()])
 
 
@@ -802,9 +809,25 @@ class Peer:
         self.workspace_id = workspace_id
         self.analyst = analyst
 
+    @staticmethod
+    def units_under(unit: int) -> list[int]:
+        """The unit and every unit below it, as a peer that joins the involvements must list
+        them."""
+        from testimonia.incidents.models import Organisation
+
+        children: dict[int | None, list[int]] = {}
+        for pk, parent in Organisation.objects.values_list("pk", "parent_id"):
+            children.setdefault(parent, []).append(pk)
+        found, stack = [], [unit]
+        while stack:
+            pk = stack.pop()
+            if pk not in found:
+                found.append(pk)
+                stack.extend(children.get(pk, []))
+        return found
+
     def where(self, params: dict[str, str]) -> tuple[str, list[Any]]:
         from testimonia.incidents.models import CHILD_AGE
-        from testimonia.incidents.services import units_under
         from testimonia.incidents.vocabularies import descendants
 
         conditions = ["i.workspace_id = %s"]
@@ -831,10 +854,11 @@ class Peer:
                 f"AND a.act_type_id IN ({in_list(descendants([params['act_type']]))}))"
             )
         if "perpetrator" in params:
+            units = self.units_under(int(params["perpetrator"]))
             conditions.append(
                 "EXISTS (SELECT 1 FROM incidents_act a JOIN incidents_involvement v "  # noqa: S608
                 "ON v.act_id = a.id WHERE a.incident_id = i.id "
-                f"AND v.organisation_id IN ({in_list(units_under(int(params['perpetrator'])))}))"
+                f"AND v.organisation_id IN ({in_list(units)}))"
             )
         # One sub-query per facet, as the page's filter() calls each join again: an incident
         # with a female victim and a child victim matches, whether or not they are one person.
@@ -843,7 +867,11 @@ class Peer:
             victim.append("p.sex = %s")
             values.append(params["victim_sex"])
         if params.get("victim_age") == "child":
-            victim.append(f"p.age_max < {CHILD_AGE}")
+            # A child when the act happened: the age recorded for the act, else the person's.
+            victim.append(
+                f"(v.age_at_time < {CHILD_AGE} "
+                f"OR (v.age_at_time IS NULL AND p.age_max < {CHILD_AGE}))"
+            )
         for condition in victim:
             conditions.append(
                 "EXISTS (SELECT 1 FROM incidents_act a JOIN incidents_victimisation v "  # noqa: S608

@@ -51,8 +51,9 @@ def add_parsers(sub: Any) -> None:
 
     reindex = sub.add_parser(
         "reindex",
-        help="rebuild the search index",
-        description="Rebuild the full-text search index from the records, for one workspace "
+        help="rebuild the search and facet indexes",
+        description="Rebuild the full-text search index and the incident list's facet index "
+        "from the records, for one workspace "
         "or all. Saves keep the index current by themselves; rebuild after loading data with "
         "`testimonia manage loaddata` or after an upgrade that changes the text rules (a "
         "migrate does that one by itself).",
@@ -81,13 +82,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from testimonia.accounts.services import get_workspace
+    from testimonia.incidents import facet_index
     from testimonia.incidents.search import reindex
 
     workspace = accounts_call(get_workspace, args.workspace) if args.workspace else None
     count = reindex(workspace)
+    facets = facet_index.rebuild(workspace)
     if args.json:
-        print(json.dumps({"workspace": args.workspace, "indexed": count}, ensure_ascii=False))
+        result = {"workspace": args.workspace, "indexed": count, "facet_values": facets}
+        print(json.dumps(result, ensure_ascii=False))
     else:
         where = f"workspace {workspace.slug}" if workspace is not None else "all workspaces"
-        print(f"indexed {count} record(s) of {where}")
+        print(f"indexed {count} record(s) of {where}; {facets} facet value(s)")
     return EXIT_OK

@@ -7,7 +7,7 @@ class IncidentsConfig(AppConfig):
     label = "incidents"
 
     def ready(self) -> None:
-        from testimonia.incidents import search_signals
+        from testimonia.incidents import facet_index, facet_signals, search_signals
         from testimonia.incidents.gazetteer import load_gazetteer
         from testimonia.incidents.search import ensure_index
         from testimonia.incidents.vocabularies import sync_vocabularies
@@ -20,3 +20,7 @@ class IncidentsConfig(AppConfig):
         # that finds it built by other normalisation rules, or never built.
         post_migrate.connect(ensure_index, sender=self)
         search_signals.connect()
+        # The facet index follows every save too (facet_signals), and is built after the
+        # migrate that creates it.
+        post_migrate.connect(facet_index.ensure_index, sender=self)
+        facet_signals.connect()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from testimonia.accounts.models import Workspace
 from testimonia.incidents.models import Incident, Person, Term
-from testimonia.incidents.services import AgeGroup, DocumentationError, IncidentFilter, incidents_of
+from testimonia.incidents.services import AgeGroup, DocumentationError, IncidentFilter
 
 AGE_GROUPS = (AgeGroup.CHILD, AgeGroup.ADULT, AgeGroup.UNKNOWN)
 
@@ -82,6 +82,4 @@ def incident_filter(
 def filtered_incidents(workspace: Workspace, facets: IncidentFilter) -> QuerySet[Incident]:
     """The workspace's incidents under these facets, newest first; incidents without a date
     come last on every database (SQLite and PostgreSQL sort NULLs differently)."""
-    return facets.apply(incidents_of(workspace)).order_by(
-        F("start_date").desc(nulls_last=True), "-pk"
-    )
+    return facets.apply(workspace).order_by(F("start_date").desc(nulls_last=True), "-pk")

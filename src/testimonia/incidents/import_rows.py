@@ -6,7 +6,6 @@ Pure of writes: nothing here saves anything (the importer writes, through the se
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -39,7 +38,6 @@ REGION_MARGIN: Final = 0.5  # degrees around the gazetteer's places
 # GPS accuracy (metres) below which a point counts as exact, or as approximate (about 1 km).
 EXACT_WITHIN_M: Final = 100.0
 APPROXIMATE_WITHIN_M: Final = 2000.0
-ID_REASON: Final = "import-id "  # history_change_reason of a row imported with its id
 REASON_MAX: Final = 100  # simple-history's history_change_reason column
 _UUID: Final = re.compile(
     r"(?:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
@@ -75,8 +73,9 @@ class RowReport:
     values: dict[str, Any] = field(default_factory=dict)  # parsed fields, for the preview page
     acts: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    key: str = ""  # the external id's history reason, or the (title, date, place) key
+    key: str = ""  # its id in its source, or its title, date and place (incident_key)
     keyed_by_id: bool = False
+    source_id: tuple[str, str] = ("", "")  # (scope, id) of an ImportedRecord when keyed_by_id
     duplicate: str = ""  # why the row is skipped as a duplicate
 
     def all_warnings(self) -> list[str]:
@@ -456,13 +455,13 @@ def _external_id(cells: dict[str, Any], report: RowReport, context: RowContext) 
     if len(raw) > EXTERNAL_ID_MAX:
         raise values.ValueProblem(_("longer than %(max)d characters") % {"max": EXTERNAL_ID_MAX})
     uuid = _UUID.fullmatch(raw.lower())
-    # A UUID is unique the world over; another id only within the system it comes from.
-    key = uuid.group(1) if uuid else f"{context.scope}:{raw}"
-    reason = ID_REASON + key
-    if len(reason) > REASON_MAX:
-        reason = ID_REASON + "sha256:" + hashlib.sha256(key.encode()).hexdigest()[:64]
+    # A UUID is unique the world over (no scope); another id only within the system it comes
+    # from (the import's source, mapping or file name).
+    scope, external_id = ("", uuid.group(1)) if uuid else (context.scope, raw)
     report.values["external_id"] = raw
-    report.key, report.keyed_by_id = reason, True
+    report.source_id = (scope, external_id)
+    report.key = id_key(scope, external_id)
+    report.keyed_by_id = True
 
 
 # (the fields a parser reads, the first naming it in messages; the parser), in order: a
@@ -504,6 +503,11 @@ def _check_model(out: dict[str, Any], report: RowReport, workspace: Workspace) -
 
 # ---------------------------------------------------------------------------------------------
 # Duplicates and writing
+
+
+def id_key(scope: str, external_id: str) -> str:
+    """What makes two rows with an id the same: the id within its source."""
+    return "\x1e".join(("id", scope, external_id))
 
 
 def incident_key(title: str, start: Any, place: int | None, place_name: str) -> str:

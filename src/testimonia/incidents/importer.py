@@ -20,21 +20,24 @@ writes. The fields and formats are documented in docs/import.md.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from testimonia.accounts.models import User, Workspace
 from testimonia.incidents.import_columns import (
     FIELDS,
+    HEADER_SEARCH_ROWS,
     Column,
     ImportProblem,
     check_mapping,
     find_header,
+    resolve,
 )
 from testimonia.incidents.import_files import MAX_FILE_BYTES, FileProblem, Row, Table, read_table
 from testimonia.incidents.import_rows import (
@@ -43,10 +46,11 @@ from testimonia.incidents.import_rows import (
     RowContext,
     RowReport,
     cell_text,
+    id_key,
     incident_key,
     parse_row,
 )
-from testimonia.incidents.models import Incident
+from testimonia.incidents.models import ImportedRecord, Incident
 from testimonia.incidents.services import DocumentationError, add_act, create_incident
 
 __all__ = [
@@ -61,7 +65,9 @@ __all__ = [
     "run",
 ]
 
-ROW_REASON: Final = "imported from "  # history_change_reason of a row imported without an id
+ROW_REASON: Final = "imported from "  # history_change_reason of an imported incident
+SCOPE_MAX: Final = ImportedRecord._meta.get_field("scope").max_length or 200
+FILENAME_MAX: Final = ImportedRecord._meta.get_field("filename").max_length or 255
 
 
 @dataclass
@@ -146,6 +152,9 @@ class FileOverview:
     columns: list[Column]
     samples: dict[int, list[str]]  # column index -> first non-empty values
     warnings: list[str]
+    # Why the file cannot be imported with this mapping yet ("no column fills 'title'"), or
+    # "": the header row is then a guess and the columns are those the mapping step maps.
+    problem: str = ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,8 +162,21 @@ class FileOverview:
 
 
 def describe_file(data: bytes | Path, filename: str, options: ImportOptions) -> FileOverview:
-    """Which column fills which field, with sample values: what the mapping step shows."""
-    table, header, columns, warnings = _open(data, filename, options)
+    """Which column fills which field, with sample values: what the mapping step shows.
+
+    A file whose columns fill no title yet is described all the same (``problem`` says what
+    is missing), so that its columns can be mapped; a file that cannot be read raises
+    ImportProblem."""
+    mapping = check_mapping(options.mapping)
+    table = _table(data, filename, options)
+    problem = ""
+    try:
+        header, columns, warnings = find_header(table, mapping)
+    except ImportProblem as exc:
+        if not table.rows:
+            raise
+        header, columns = _likely_header(table, mapping)
+        warnings, problem = [], str(exc)
     samples: dict[int, list[str]] = {c.index: [] for c in columns}
     for row in table.rows:
         if row.number <= header:
@@ -163,7 +185,18 @@ def describe_file(data: bytes | Path, filename: str, options: ImportOptions) -> 
             cell = row.value(column.index)
             if cell is not None and len(samples[column.index]) < 3:
                 samples[column.index].append(cell_text(cell))
-    return FileOverview(table, header, columns, samples, warnings)
+    return FileOverview(table, header, columns, samples, warnings, problem)
+
+
+def _likely_header(table: Table, mapping: dict[str, str]) -> tuple[int, list[Column]]:
+    """The header of a file that names no title: the first row naming a field, else the
+    first row."""
+    for row in table.rows[:HEADER_SEARCH_ROWS]:
+        columns = resolve(row.cells, mapping)
+        if any(c.field for c in columns):
+            return row.number, columns
+    first = table.rows[0]
+    return first.number, resolve(first.cells, mapping)
 
 
 def preview(
@@ -186,9 +219,12 @@ def run(
     if report.has_errors and not options.skip_invalid:
         return report
     with transaction.atomic():
-        # Two imports of the same file at once would both find no duplicate and both write:
-        # hold the workspace row until this one has written (SQLite serialises writers anyway).
-        Workspace.objects.select_for_update().filter(pk=workspace.pk).first()
+        # Two imports of the same file at once would both find no duplicate and both write.
+        # Rows with an id cannot (ImportedRecord's unique constraint: see _write); for rows
+        # without one, hold the workspace row until this import has written (SQLite
+        # serialises writers anyway). NO KEY: rows pointing at the workspace (evidence, jobs)
+        # can still be written meanwhile.
+        Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).first()
         _duplicates(workspace, report.rows)
         failed = _write(actor, workspace, report, filename)
         if failed and not options.skip_invalid:
@@ -221,14 +257,18 @@ def _read(data: bytes | Path) -> bytes:
         ) from None
 
 
+def _table(data: bytes | Path, filename: str, options: ImportOptions) -> Table:
+    try:
+        return read_table(_read(data), filename, sheet=options.sheet, encoding=options.encoding)
+    except FileProblem as exc:
+        raise ImportProblem(str(exc)) from None
+
+
 def _open(
     data: bytes | Path, filename: str, options: ImportOptions
 ) -> tuple[Table, int, list[Column], list[str]]:
     mapping = check_mapping(options.mapping)
-    try:
-        table = read_table(_read(data), filename, sheet=options.sheet, encoding=options.encoding)
-    except FileProblem as exc:
-        raise ImportProblem(str(exc)) from None
+    table = _table(data, filename, options)
     header, columns, warnings = find_header(table, mapping)
     return table, header, columns, warnings
 
@@ -287,12 +327,24 @@ def _merged_notes(row: Row, columns: list[Column], report: RowReport) -> None:
 
 
 def _scope(options: ImportOptions, filename: str) -> str:
+    """The system the rows' ids come from: the source, else the mapping's name, else the
+    file's name (without folder or extension)."""
     if options.source:
-        return options.source
-    if options.mapping_name:
-        return options.mapping_name
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return name.rsplit(".", 1)[0] if "." in name else name
+        scope = options.source
+    elif options.mapping_name:
+        scope = options.mapping_name
+    else:
+        name = _basename(filename)
+        scope = name.rsplit(".", 1)[0] if "." in name else name
+    if len(scope) <= SCOPE_MAX:
+        return scope
+    # Too long to keep whole: a prefix for readers and a digest that keeps it distinct.
+    digest = "~sha256:" + hashlib.sha256(scope.encode()).hexdigest()
+    return scope[: SCOPE_MAX - len(digest)] + digest
+
+
+def _basename(filename: str) -> str:
+    return filename.replace("\\", "/").rsplit("/", 1)[-1]
 
 
 def _chunks(items: list[Any], size: int = 500) -> Iterable[list[Any]]:
@@ -304,46 +356,39 @@ def _duplicates(workspace: Workspace, rows: list[RowReport]) -> None:
     """Mark the rows already in the workspace, or repeated in the file, as duplicates.
 
     A row with an id (external_id, KoBo's _uuid, ODK's instanceID) matches the incident
-    imported with the same id: the id is kept as the change reason of the incident's first
-    history entry (no model field holds it). A row without one matches an incident with the
-    same title, start date and place.
+    imported with the same id in the same source (its ImportedRecord). A row without one
+    matches an incident with the same title, start date and place.
     """
     candidates = [r for r in rows if r.outcome in (Outcome.NEW, Outcome.DUPLICATE) and r.key]
     for r in candidates:
         r.outcome, r.incident, r.duplicate = Outcome.NEW, None, ""
-    by_id = [r for r in candidates if r.keyed_by_id]
     known: dict[str, int] = {}
-    for chunk in _chunks(sorted({r.key for r in by_id})):
-        for reason, pk in Incident.history.filter(
-            workspace_id=workspace.pk, history_change_reason__in=chunk
-        ).values_list("history_change_reason", "id"):
-            known.setdefault(str(reason), int(pk))
-    alive = set(
-        Incident.objects.filter(workspace=workspace, pk__in=set(known.values())).values_list(
-            "pk", flat=True
-        )
-    )
+    by_scope: dict[str, set[str]] = {}
+    for r in candidates:
+        if r.keyed_by_id:
+            by_scope.setdefault(r.source_id[0], set()).add(r.source_id[1])
+    for scope, ids in sorted(by_scope.items()):
+        for chunk in _chunks(sorted(ids)):
+            for external_id, pk in ImportedRecord.objects.filter(
+                workspace=workspace, scope=scope, external_id__in=chunk
+            ).values_list("external_id", "incident_id"):
+                known[id_key(scope, external_id)] = pk
     dates = sorted({r.values.get("start_date") for r in candidates if not r.keyed_by_id}, key=str)
     for chunk in _chunks([d for d in dates if d is not None]):
         for pk, title, start, place, place_name in Incident.objects.filter(
             workspace=workspace, start_date__in=chunk
         ).values_list("pk", "title", "start_date", "place_id", "place_name"):
             known.setdefault(incident_key(title, start, place, place_name), pk)
-            alive.add(pk)
     if None in dates:
         for pk, title, place, place_name in Incident.objects.filter(
             workspace=workspace, start_date__isnull=True
         ).values_list("pk", "title", "place_id", "place_name"):
             known.setdefault(incident_key(title, None, place, place_name), pk)
-            alive.add(pk)
     first_row: dict[str, int] = {}
     for r in candidates:
         existing = known.get(r.key)
-        if existing is not None and existing in alive:
-            r.outcome, r.incident = Outcome.DUPLICATE, existing
-            r.duplicate = _("already in the workspace as incident %(id)d: skipped") % {
-                "id": existing
-            }
+        if existing is not None:
+            _already_there(r, existing)
         elif r.key in first_row:
             r.outcome = Outcome.DUPLICATE
             r.duplicate = _("the same incident as row %(row)d: skipped") % {"row": first_row[r.key]}
@@ -351,28 +396,43 @@ def _duplicates(workspace: Workspace, rows: list[RowReport]) -> None:
             first_row[r.key] = r.row
 
 
+def _already_there(r: RowReport, incident: int) -> None:
+    r.outcome, r.incident = Outcome.DUPLICATE, incident
+    r.duplicate = _("already in the workspace as incident %(id)d: skipped") % {"id": incident}
+
+
+class _RecordedMeanwhile(Exception):
+    """Another import recorded the row's id after this one looked: roll the row back."""
+
+
 def _write(actor: User | None, workspace: Workspace, report: Report, filename: str) -> bool:
     """Create the new rows' incidents; True when any failed (its error is on its row)."""
     failed = False
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _basename(filename)
     for r in report.rows:
         if r.outcome != Outcome.NEW:
             continue
         fields = {k: v for k, v in r.values.items() if k != "external_id"}
-        reason = r.key if r.keyed_by_id else f"{ROW_REASON}{name} row {r.row}"
         try:
             with transaction.atomic():
                 incident = create_incident(
                     actor,
                     workspace,
                     tags=r.tags,
-                    # simple-history keeps this on the new incident's first history entry:
-                    # where the row came from, and the id that makes a re-import skip it.
-                    _change_reason=reason[:REASON_MAX],
+                    # simple-history keeps this on the new incident's first history entry.
+                    _change_reason=f"{ROW_REASON}{name} row {r.row}"[:REASON_MAX],
                     **fields,
                 )
                 for code in r.acts:
                     add_act(actor, incident, code)
+                if r.keyed_by_id:
+                    _record(workspace, r, incident, name)
+        except _RecordedMeanwhile:
+            recorded = ImportedRecord.objects.filter(
+                workspace=workspace, scope=r.source_id[0], external_id=r.source_id[1]
+            ).values_list("incident_id", flat=True)
+            _already_there(r, recorded.get())
+            continue
         except DocumentationError as exc:
             r.errors.append(str(exc))
             r.outcome = Outcome.INVALID
@@ -380,3 +440,20 @@ def _write(actor: User | None, workspace: Workspace, report: Report, filename: s
             continue
         r.outcome, r.incident = Outcome.IMPORTED, incident.pk
     return failed
+
+
+def _record(workspace: Workspace, r: RowReport, incident: Incident, filename: str) -> None:
+    """Record the row's id. The unique constraint, not the look-up in _duplicates, is what
+    keeps two imports running at once from both importing it: the second one's insert fails
+    (on PostgreSQL it waits for the first to commit) and its incident is rolled back."""
+    try:
+        with transaction.atomic():
+            ImportedRecord.objects.create(
+                workspace=workspace,
+                scope=r.source_id[0],
+                external_id=r.source_id[1],
+                incident=incident,
+                filename=filename[:FILENAME_MAX],
+            )
+    except IntegrityError:
+        raise _RecordedMeanwhile from None

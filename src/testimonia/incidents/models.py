@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -252,7 +253,11 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-start_date", "-id"]
         indexes = [
-            models.Index(fields=["workspace", "start_date"], name="incident_ws_start"),
+            # With end_date in the index, a period filter (which reads both dates) and its
+            # count are answered from the index alone.
+            models.Index(
+                fields=["workspace", "start_date", "end_date"], name="incident_ws_period"
+            ),
             models.Index(fields=["workspace", "status"], name="incident_ws_status"),
         ]
         constraints = [
@@ -640,6 +645,42 @@ def is_supported(record: models.Model, field: str = "") -> bool:
     return citations_for(record).filter(field__in={"", field}).exists()
 
 
+class FacetValue(models.Model):
+    """One value of one facet of an incident, kept beside the records so that the incident
+    list filters and counts its facets in one indexed table instead of joining acts, victims,
+    persons, involvements and places for every request (incidents/facet_index.py keeps it in
+    line with the records; `testimonia reindex` rebuilds it).
+
+    facet: act_type (the act's type and every term above it), perpetrator (the organisation
+    and every unit above it), victim_sex, victim_age (child, adult, unknown; the age at the
+    time of the act where recorded), area (the place's P-code and every P-code above it),
+    adm2 (the second-level area alone, for the area counts)."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="facet_values", db_index=False
+    )
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "facet", "value"], name="facet_value_unique"
+            )
+        ]
+        # Filtering (facet = value -> incidents) and counting (GROUP BY value) read only
+        # this index.
+        indexes = [
+            models.Index(fields=["workspace", "facet", "value", "incident"], name="facet_lookup")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value} ({self.incident_id})"
+
+
 class ImportMapping(models.Model):
     """A saved column mapping for imports: which column of a spreadsheet fills which field,
     kept per workspace so the same field form can be imported again without redoing it."""
@@ -665,3 +706,39 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportedRecord(models.Model):
+    """A row imported with an id of the system it came from (a spreadsheet's id column, a
+    KoBoToolbox or ODK submission's UUID), and the incident it became.
+
+    The importer skips a row whose id is recorded here, so a file imported again doubles
+    nothing; the unique constraint keeps two imports running at once from both writing it.
+    A row without an id has no record: it is matched by title, start date and place.
+    """
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="imported_records"
+    )
+    # The system the id is unique in: the import's source, else its mapping's name, else the
+    # file's name; "" for ids unique the world over (UUIDs).
+    scope = models.CharField(_("source"), max_length=200, blank=True)
+    external_id = models.CharField(_("id in the source"), max_length=200)
+    # Deleting the incident deletes the record, so that importing the row again restores it.
+    incident = models.ForeignKey(
+        Incident, on_delete=models.CASCADE, related_name="imported_records"
+    )
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "scope", "external_id"], name="imported_record_unique"
+            )
+        ]
+        verbose_name = _("imported record")
+        verbose_name_plural = _("imported records")
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.external_id}" if self.scope else self.external_id

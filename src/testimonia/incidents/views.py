@@ -58,14 +58,14 @@ def _can_edit(request: HttpRequest) -> bool:
     return grants(request.workspace_roles, Capability.EDIT_RECORDS)  # type: ignore[attr-defined]
 
 
-def _filtered(request: HttpRequest) -> tuple[FilterForm, Any]:
+def _filtered(request: HttpRequest) -> tuple[FilterForm, Any, bool]:
     ws = current_workspace(request)
     form = FilterForm(request.GET or None, workspace=ws)
-    incidents = form.to_filter().apply(services.incidents_of(ws))
+    facets = form.to_filter()
     query = form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else ""
     if query:
-        incidents = incidents.filter(pk__in=_text_hits(ws, query))
-    return form, incidents
+        facets.ids = _text_hits(ws, query)
+    return form, facets.apply(ws), facets.is_empty()
 
 
 def _text_hits(workspace: Any, query: str) -> list[int]:
@@ -86,7 +86,7 @@ def _querystring(request: HttpRequest) -> str:
 @access.workspace_member(Capability.VIEW_RECORDS)
 @require_GET
 def incident_list(request: HttpRequest, workspace: str) -> HttpResponse:
-    form, incidents = _filtered(request)
+    form, incidents, unfiltered = _filtered(request)
     page = Paginator(incidents.prefetch_related("tags"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -97,7 +97,9 @@ def incident_list(request: HttpRequest, workspace: str) -> HttpResponse:
             "form": form,
             "page": page,
             "total": page.paginator.count,
-            "facets": _facet_rows(services.facet_counts(incidents)),
+            "facets": _facet_rows(
+                services.facet_counts(current_workspace(request), None if unfiltered else incidents)
+            ),
             "querystring": _querystring(request),
             "can_edit": _can_edit(request),
             "bulk": BulkForm(ids=[]),
@@ -127,7 +129,7 @@ def _facet_rows(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[tupl
 def incident_map(request: HttpRequest, workspace: str) -> HttpResponse:
     from django.conf import settings
 
-    form, incidents = _filtered(request)
+    form, incidents, _ = _filtered(request)
     return render(
         request,
         "incidents/map.html",
@@ -148,7 +150,7 @@ def incident_map(request: HttpRequest, workspace: str) -> HttpResponse:
 def incident_geojson(request: HttpRequest, workspace: str) -> JsonResponse:
     """The filtered incidents that have a position, as GeoJSON points for the map."""
     ws = current_workspace(request)
-    _, incidents = _filtered(request)
+    _, incidents, _ = _filtered(request)
     language = (get_language() or "en").split("-")[0]
     features = []
     for incident in incidents.select_related("place").order_by("-start_date", "-pk")[:MAP_LIMIT]:
@@ -195,7 +197,7 @@ def boundaries_geojson(request: HttpRequest, workspace: str, kind: str) -> JsonR
 @access.workspace_member(Capability.VIEW_RECORDS)
 @require_GET
 def incident_timeline(request: HttpRequest, workspace: str) -> HttpResponse:
-    form, incidents = _filtered(request)
+    form, incidents, _ = _filtered(request)
     dated = incidents.exclude(start_date=None)
     months = list(
         dated.order_by()

@@ -3,6 +3,7 @@ from django.urls import path
 from testimonia.custody import views as custody_views
 from testimonia.evidence import views as evidence_views
 from testimonia.incidents import views as incident_views
+from testimonia.incidents import views_import
 from testimonia.web import views
 from testimonia.web.sections import SECTIONS
 
@@ -80,6 +81,31 @@ urlpatterns = [
     ),
     path("w/<slug:workspace>/incidents/bulk/", incident_views.incident_bulk, name="incident_bulk"),
     path("w/<slug:workspace>/incidents/new/", incident_views.incident_edit, name="incident_new"),
+    path(
+        "w/<slug:workspace>/incidents/import/",
+        views_import.import_upload,
+        name="incident_import",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/import/columns/",
+        views_import.import_mapping,
+        name="incident_import_mapping",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/import/check/",
+        views_import.import_preview,
+        name="incident_import_preview",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/import/run/",
+        views_import.import_run,
+        name="incident_import_run",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/import/jobs/<int:job_id>/",
+        views_import.import_job,
+        name="incident_import_job",
+    ),
     path("w/<slug:workspace>/places/", incident_views.place_search, name="place_search"),
     path(
         "w/<slug:workspace>/organisations/",

@@ -22,7 +22,7 @@ from testimonia.incidents.import_columns import (
 )
 from testimonia.incidents.import_files import FileProblem, read_table
 from testimonia.incidents.importer import ImportOptions, describe_file, preview, run
-from testimonia.incidents.models import Incident, Place
+from testimonia.incidents.models import ImportedRecord, Incident, Place
 
 pytestmark = pytest.mark.django_db
 
@@ -427,7 +427,9 @@ def test_a_kobotoolbox_export_imports_without_a_mapping(workspace, investigator)
         "destruction_of_property"
     ]
     history = incident.history.get(history_type="+")
-    assert history.history_change_reason == f"import-id {uuid}"
+    assert history.history_change_reason == "imported from kobo.xlsx row 2"
+    record = ImportedRecord.objects.get(incident=incident)
+    assert (record.scope, record.external_id, record.filename) == ("", uuid, "kobo.xlsx")
 
     # The same submission, exported again as CSV (KoBo writes ";" and "uuid:..." ids elsewhere):
     again = csv_bytes([header, row], delimiter=";")
@@ -468,8 +470,8 @@ def test_an_odk_central_export_imports_without_a_mapping(workspace, investigator
     incident = Incident.objects.get(pk=report.as_dict()["incidents"][0])
     assert incident.status == "draft"  # ODK's own "Status" column is not the incident's
     assert incident.location_precision == "exact"
-    reason = incident.history.get(history_type="+").history_change_reason
-    assert reason == "import-id 0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    record = ImportedRecord.objects.get(incident=incident)
+    assert (record.scope, record.external_id) == ("", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
 
 
 # ---------------------------------------------------------------------------------------------

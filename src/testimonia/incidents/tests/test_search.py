@@ -32,7 +32,6 @@ from testimonia.incidents.services import (
     add_act,
     create_incident,
     create_person,
-    incidents_of,
     save,
     set_tags,
 )
@@ -303,7 +302,7 @@ def test_search_ids_feed_the_incident_facets(workspace):
     create_incident(None, workspace, title="Detention at the crossing", status="verified")
     ids = search_ids(workspace, "strike", "incident")
     assert len(ids) == 2
-    chosen = IncidentFilter(ids=ids, status=["verified"]).apply(incidents_of(workspace))
+    chosen = IncidentFilter(ids=ids, status=["verified"]).apply(workspace)
     assert list(chosen.values_list("pk", flat=True)) == [strike.pk]
 
 
@@ -484,9 +483,13 @@ def test_the_command_refuses_an_empty_query_and_an_unknown_workspace(workspace):
 def test_the_reindex_command_counts_what_it_indexed(workspace, capsys):
     create_incident(None, workspace, title="Strike in Rafah")
     assert run_cli("reindex", "--workspace", "test-ws", "--json") == 0
-    assert json.loads(capsys.readouterr().out) == {"workspace": "test-ws", "indexed": 1}
+    assert json.loads(capsys.readouterr().out) == {
+        "workspace": "test-ws",
+        "indexed": 1,
+        "facet_values": 0,
+    }
     assert run_cli("reindex") == 0
-    assert capsys.readouterr().out == "indexed 1 record(s) of all workspaces\n"
+    assert capsys.readouterr().out == "indexed 1 record(s) of all workspaces; 0 facet value(s)\n"
 
 
 # --- API --------------------------------------------------------------------------------------
