@@ -129,11 +129,19 @@ def build_parser() -> Parser:
     token_create.add_argument("--user", required=True, help="username the token acts as")
     token_create.add_argument("--name", default="", help="a label to recognise the token by")
 
-    from testimonia import cli_evidence, cli_export, cli_import, cli_preserve, cli_search
+    from testimonia import (
+        cli_evidence,
+        cli_export,
+        cli_import,
+        cli_legal,
+        cli_preserve,
+        cli_search,
+    )
 
     cli_evidence.add_parsers(sub)
     cli_export.add_parsers(sub)
     cli_import.add_parsers(sub)
+    cli_legal.add_parsers(sub)
     cli_preserve.add_parsers(sub)
     cli_search.add_parsers(sub)
 
@@ -171,6 +179,11 @@ def dispatch(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "serve":
         return run_serve(args.host, args.port, threads=args.threads, worker=not args.no_worker)
+    if args.command == "crimes":
+        from testimonia import cli_legal
+
+        # The catalogue is data shipped with the code: no configuration, no database.
+        return cli_legal.cmd_crimes(args)
     setup_django()
     if args.command in ("ingest", "derive", "verify", "custody"):
         from testimonia import cli_evidence

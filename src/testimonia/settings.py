@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "testimonia.custody",
     "testimonia.evidence",
     "testimonia.incidents",
+    "testimonia.legal",
     "testimonia.cases",
     "testimonia.web",
 ]
