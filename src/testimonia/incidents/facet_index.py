@@ -25,9 +25,11 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Count, QuerySet
 
 from testimonia.accounts.models import Workspace
+from testimonia.incidents import facet_masks
 from testimonia.incidents.models import (
     CHILD_AGE,
     Act,
+    FacetMask,
     FacetValue,
     Incident,
     Involvement,
@@ -44,6 +46,7 @@ VICTIM_AGE = "victim_age"
 AREA = "area"
 ADM2 = "adm2"
 FACETS = (ACT_TYPE, PERPETRATOR, VICTIM_SEX, VICTIM_AGE, AREA, ADM2)
+COUNTED = (ACT_TYPE, VICTIM_SEX, ADM2)  # the facets whose counts the list shows
 
 CHILD = "child"
 ADULT = "adult"
@@ -192,6 +195,7 @@ def refresh(incident_ids: Iterable[int]) -> None:
                 for i, f, v in sorted(wanted)
                 if i in changed
             )
+            facet_masks.write({i: live[i] for i in changed}, wanted, COUNTED)
 
 
 def rebuild(workspace: Workspace | None = None) -> int:
@@ -204,10 +208,15 @@ def rebuild(workspace: Workspace | None = None) -> int:
     written = 0
     with transaction.atomic():
         values.delete()
+        masks = FacetMask.objects.all()
+        if workspace is not None:
+            masks = masks.filter(workspace=workspace)
+        masks.delete()
         live = dict(incidents.values_list("pk", "workspace_id"))
         trees = _Hierarchies.load(set(live.values()))
         for chunk in _chunks(list(live)):
             rows = _rows({i: live[i] for i in chunk}, trees)
+            facet_masks.write({i: live[i] for i in chunk}, rows, COUNTED)
             FacetValue.objects.bulk_create(
                 (
                     FacetValue(workspace_id=live[i], incident_id=i, facet=f, value=v)
@@ -227,7 +236,11 @@ def ensure_index(*, using: str = DEFAULT_DB_ALIAS, **_: Any) -> None:
         return
     if FacetValue._meta.db_table not in connection.introspection.table_names():
         return  # migrated back before the table existed
-    if Incident.objects.exists() and not FacetValue.objects.exists():
+    if FacetMask._meta.db_table not in connection.introspection.table_names():
+        return
+    if Incident.objects.exists() and not (
+        FacetValue.objects.exists() and FacetMask.objects.exists()
+    ):
         rebuild()
 
 
@@ -251,18 +264,32 @@ def matching(workspace_id: int, facet: str, values: Iterable[str]) -> QuerySet[F
 
 
 def counts(
-    workspace_id: int, facets: Iterable[str], incident_ids: QuerySet[Incident, Any] | None = None
+    workspace_id: int,
+    facets: Iterable[str],
+    incident_ids: QuerySet[Incident, Any] | None = None,
+    *,
+    by_masks: bool | None = None,
 ) -> dict[str, list[tuple[str, int]]]:
-    """{facet: [(value, number of incidents)]}, most first, for these facets (one query);
-    over every incident of the workspace, or those of incident_ids (a queryset of ids, used
-    as a sub-query)."""
-    found: dict[str, list[tuple[str, int]]] = {facet: [] for facet in facets}
-    rows = FacetValue.objects.filter(workspace_id=workspace_id, facet__in=list(found))
-    if incident_ids is not None:
-        rows = rows.filter(incident__in=incident_ids)
-    grouped = rows.values_list("facet", "value").annotate(n=Count("incident")).order_by()
-    for facet, value, n in grouped:
-        found[str(facet)].append((str(value), int(n)))
+    """{facet: [(value, number of incidents)]}, most first, for these facets; over every
+    incident of the workspace, or those of incident_ids (a queryset of ids, used as a
+    sub-query). by_masks: sum the bits of the masks (facet_masks.py) or group the rows; by
+    default the masks on PostgreSQL, the rows elsewhere (the faster of the two on each)."""
+    wanted = list(facets)
+    if by_masks is None:
+        by_masks = connection.vendor == "postgresql" and set(wanted) <= set(COUNTED)
+    found = facet_masks.counts(workspace_id, wanted, incident_ids) if by_masks else None
+    if found is None:
+        found = {facet: [] for facet in wanted}
+        rows = FacetValue.objects.filter(facet__in=wanted)
+        # With a list, its incidents are of the workspace already: leaving the workspace out
+        # lets the database probe (incident, facet, value) without reading the rows.
+        if incident_ids is not None:
+            rows = rows.filter(incident__in=incident_ids)
+        else:
+            rows = rows.filter(workspace_id=workspace_id)
+        grouped = rows.values_list("facet", "value").annotate(n=Count("incident")).order_by()
+        for facet, value, n in grouped:
+            found[str(facet)].append((str(value), int(n)))
     for values in found.values():
         values.sort(key=lambda pair: (-pair[1], pair[0]))
     return found

@@ -255,9 +255,7 @@ class Incident(models.Model):
         indexes = [
             # With end_date in the index, a period filter (which reads both dates) and its
             # count are answered from the index alone.
-            models.Index(
-                fields=["workspace", "start_date", "end_date"], name="incident_ws_period"
-            ),
+            models.Index(fields=["workspace", "start_date", "end_date"], name="incident_ws_period"),
             models.Index(fields=["workspace", "status"], name="incident_ws_status"),
         ]
         constraints = [
@@ -679,6 +677,42 @@ class FacetValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facet}={self.value} ({self.incident_id})"
+
+
+class FacetBit(models.Model):
+    """The bit that stands for one counted facet value in a workspace's FacetMask rows
+    (facet_masks.py). Bits are handed out in order as values appear and never reused."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    facet = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    bit = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "facet", "value"], name="facet_bit_value"),
+            models.UniqueConstraint(fields=["workspace", "bit"], name="facet_bit_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facet}={self.value}: bit {self.bit}"
+
+
+class FacetMask(models.Model):
+    """The counted facet values of one incident as bits (FacetBit) in four 64-bit words: the
+    facet counts of a list become one pass over one narrow row per incident."""
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    w0 = models.BigIntegerField(default=0)
+    w1 = models.BigIntegerField(default=0)
+    w2 = models.BigIntegerField(default=0)
+    w3 = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"facet mask of incident {self.incident_id}"
 
 
 class ImportMapping(models.Model):

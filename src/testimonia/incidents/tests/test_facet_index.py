@@ -190,3 +190,86 @@ def test_counts_of_a_filtered_list_count_only_its_incidents(strike, workspace, i
 def test_other_workspaces_rows_are_never_counted(strike, other_workspace):
     assert facet_counts(other_workspace)["act_type"] == []
     assert list(IncidentFilter(act_types=["killing"]).apply(other_workspace)) == []
+
+
+def _both_ways(workspace, ids=None):
+    facets = facet_index.COUNTED
+    return (
+        facet_index.counts(workspace.pk, facets, ids, by_masks=True),
+        facet_index.counts(workspace.pk, facets, ids, by_masks=False),
+    )
+
+
+def test_the_masks_count_what_the_rows_count(strike, workspace, investigator, units):
+    raid = create_incident(
+        investigator, workspace, title="Raid", place=Place.objects.get(geonames_id=285066)
+    )
+    act = add_act(investigator, raid, "arrest")
+    man = create_person(investigator, workspace, [("Omar", "en")], sex="male")
+    add_victim(investigator, act, man, "detained")
+    add_act(investigator, strike, "arrest")
+    by_masks, by_rows = _both_ways(workspace)
+    assert by_masks == by_rows
+    assert dict(by_masks["act_type"])["arrest"] == 2
+    males = IncidentFilter(victim_sex="male").apply(workspace).values("pk")
+    by_masks, by_rows = _both_ways(workspace, males)
+    assert by_masks == by_rows
+    assert dict(by_masks["act_type"]) == {"arrest": 1, "arbitrary_detention": 1}
+
+
+def test_a_removed_value_leaves_the_masks(strike, workspace, investigator):
+    delete_act(investigator, strike.acts.get())
+    by_masks, by_rows = _both_ways(workspace)
+    assert by_masks == by_rows
+    assert by_masks["act_type"] == []
+
+
+def test_the_highest_bits_of_a_word_count_too(strike, workspace):
+    """Bit 63 makes the stored word negative; it must still count as one."""
+    from testimonia.incidents import facet_masks
+    from testimonia.incidents.models import FacetBit
+
+    FacetBit.objects.filter(workspace=workspace).delete()
+    for bit in range(62):
+        FacetBit.objects.create(workspace=workspace, facet="filler", value=str(bit), bit=bit)
+    facet_index.rebuild(workspace)
+    assert max(facet_masks.bits_of(workspace.pk).values()) >= 63
+    by_masks, by_rows = _both_ways(workspace)
+    assert by_masks == by_rows
+    assert dict(by_masks["victim_sex"]) == {"female": 1}
+
+
+def test_a_workspace_past_the_capacity_is_counted_from_the_rows(strike, workspace):
+    from testimonia.incidents import facet_masks
+    from testimonia.incidents.models import FacetBit
+
+    FacetBit.objects.filter(workspace=workspace).delete()
+    FacetBit.objects.bulk_create(
+        FacetBit(workspace=workspace, facet="filler", value=str(bit), bit=bit)
+        for bit in range(facet_masks.CAPACITY)
+    )
+    facet_index.rebuild(workspace)
+    assert facet_masks.counts(workspace.pk, facet_index.COUNTED, None) is None
+    by_masks, by_rows = _both_ways(workspace)
+    assert by_masks == by_rows
+    assert dict(by_masks["act_type"]) == {"indiscriminate_killing": 1, "killing": 1}
+
+
+def test_a_bit_taken_by_a_concurrent_writer_is_not_shared(workspace, monkeypatch):
+    """The writer that loses the race for a bit takes the next one."""
+    from testimonia.incidents import facet_masks
+    from testimonia.incidents.models import FacetBit
+
+    real = facet_masks.bits_of
+    calls = []
+
+    def stale_then_real(workspace_id):
+        calls.append(1)
+        if len(calls) == 1:  # read before the other writer committed
+            FacetBit.objects.create(workspace=workspace, facet="act_type", value="other", bit=0)
+            return {}
+        return real(workspace_id)
+
+    monkeypatch.setattr(facet_masks, "bits_of", stale_then_real)
+    bits = facet_masks._assign(workspace.pk, {("act_type", "killing")})
+    assert bits == {("act_type", "other"): 0, ("act_type", "killing"): 1}
