@@ -280,13 +280,12 @@ def counts(
     found = facet_masks.counts(workspace_id, wanted, incident_ids) if by_masks else None
     if found is None:
         found = {facet: [] for facet in wanted}
-        rows = FacetValue.objects.filter(facet__in=wanted)
-        # With a list, its incidents are of the workspace already: leaving the workspace out
-        # lets the database probe (incident, facet, value) without reading the rows.
+        # The workspace condition stays even with a list (whose incidents are all of the
+        # workspace): SQLite then walks facet_lookup and probes the list, 2-3 times faster
+        # than probing (incident, facet) for each incident of the list.
+        rows = FacetValue.objects.filter(workspace_id=workspace_id, facet__in=wanted)
         if incident_ids is not None:
             rows = rows.filter(incident__in=incident_ids)
-        else:
-            rows = rows.filter(workspace_id=workspace_id)
         grouped = rows.values_list("facet", "value").annotate(n=Count("incident")).order_by()
         for facet, value, n in grouped:
             found[str(facet)].append((str(value), int(n)))

@@ -3,7 +3,7 @@ from django.urls import path
 from testimonia.custody import views as custody_views
 from testimonia.evidence import views as evidence_views
 from testimonia.incidents import views as incident_views
-from testimonia.incidents import views_import
+from testimonia.incidents import views_import, views_people, views_relations
 from testimonia.web import views
 from testimonia.web.sections import SECTIONS
 
@@ -156,6 +156,71 @@ urlpatterns = [
         "w/<slug:workspace>/incidents/<int:incident>/links/",
         incident_views.link_add,
         name="link_add",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/<int:act>/edit/",
+        views_relations.act_edit,
+        name="act_edit",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/<int:act>/remove/",
+        views_relations.act_remove,
+        name="act_remove",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/<int:act>/victims/<int:victim>/remove/",
+        views_relations.victim_remove,
+        name="victim_remove",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/<int:act>/perpetrators/"
+        "<int:involvement>/edit/",
+        views_relations.involvement_edit,
+        name="involvement_edit",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/acts/<int:act>/perpetrators/"
+        "<int:involvement>/remove/",
+        views_relations.involvement_remove,
+        name="involvement_remove",
+    ),
+    path(
+        "w/<slug:workspace>/incidents/<int:incident>/links/<int:link>/remove/",
+        views_relations.link_remove,
+        name="link_remove",
+    ),
+    path("w/<slug:workspace>/persons/", views_people.person_list, name="persons"),
+    path("w/<slug:workspace>/persons/new/", views_people.person_edit, name="person_new"),
+    path("w/<slug:workspace>/persons/<int:person>/", views_people.person_detail, name="person"),
+    path(
+        "w/<slug:workspace>/persons/<int:person>/edit/",
+        views_people.person_edit,
+        name="person_edit",
+    ),
+    path(
+        "w/<slug:workspace>/persons/<int:person>/history/",
+        views_people.person_history,
+        name="person_history",
+    ),
+    path(
+        "w/<slug:workspace>/persons/<int:person>/citations/",
+        views_people.person_citation_add,
+        name="person_citation_add",
+    ),
+    path(
+        "w/<slug:workspace>/persons/<int:person>/citations/<int:citation>/delete/",
+        views_people.person_citation_delete,
+        name="person_citation_delete",
+    ),
+    path(
+        "w/<slug:workspace>/organisations/<int:organisation>/",
+        views_people.organisation_detail,
+        name="organisation",
+    ),
+    path(
+        "w/<slug:workspace>/organisations/<int:organisation>/edit/",
+        views_people.organisation_edit,
+        name="organisation_edit",
     ),
     path("w/<slug:workspace>/cases/", views.cases, name="cases"),
     path("w/<slug:workspace>/jobs/", views.jobs, name="jobs"),

@@ -102,6 +102,7 @@ def real_objects(personas, workspace):
     act = add_act(None, incident, "killing")
     citation = cite(None, incident, item=item)
     return {
+        **_relation_objects(workspace, incident, act),
         **PARAM_VALUES,
         "item": str(item.pk),
         "item_id": str(item.pk),
@@ -112,6 +113,25 @@ def real_objects(personas, workspace):
         "kind": "adm1",
         **_documentation_objects(workspace, item),
     }
+
+
+def _relation_objects(workspace, incident, act):
+    """For the web pages of persons, units and the relationship editing of a (draft) incident:
+    a victim and an alleged perpetrator of its act, and a link to another incident. The
+    walk only GETs, so the removal pages ask and remove nothing."""
+    from testimonia.incidents import services
+
+    person = services.create_person(None, workspace, [("x", "en")])
+    unit = services.create_organisation(None, workspace, "x", "armed_forces")
+    other = services.create_incident(None, workspace, title="y")
+    values = {
+        "person": person.pk,
+        "organisation": unit.pk,
+        "victim": services.add_victim(None, act, person).pk,
+        "involvement": services.add_involvement(None, act, organisation=unit).pk,
+        "link": services.link_incidents(None, incident, other, "related").pk,
+    }
+    return {name: str(pk) for name, pk in values.items()}
 
 
 def _documentation_objects(workspace, item):
