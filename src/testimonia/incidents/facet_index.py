@@ -45,8 +45,9 @@ VICTIM_SEX = "victim_sex"
 VICTIM_AGE = "victim_age"
 AREA = "area"
 ADM2 = "adm2"
-FACETS = (ACT_TYPE, PERPETRATOR, VICTIM_SEX, VICTIM_AGE, AREA, ADM2)
-COUNTED = (ACT_TYPE, VICTIM_SEX, ADM2)  # the facets whose counts the list shows
+STATUS = "status"
+FACETS = (ACT_TYPE, PERPETRATOR, VICTIM_SEX, VICTIM_AGE, AREA, ADM2, STATUS)
+COUNTED = (STATUS, ACT_TYPE, VICTIM_SEX, ADM2)  # the facets whose counts the list shows
 
 CHILD = "child"
 ADULT = "adult"
@@ -150,11 +151,13 @@ def _rows(incidents: dict[int, int], trees: _Hierarchies) -> set[Row]:
     ):
         rows.add((incident, VICTIM_SEX, sex))
         rows.add((incident, VICTIM_AGE, age_group(age_at_time, age_min, age_max)))
-    for incident, pcode, parent_pcode in (
-        Incident.objects.filter(pk__in=ids, place__isnull=False)
-        .values_list("pk", "place__pcode", "place__parent_pcode")
+    for incident, status, pcode, parent_pcode in (
+        Incident.objects.filter(pk__in=ids)
+        .values_list("pk", "status", "place__pcode", "place__parent_pcode")
         .order_by()
     ):
+        # The status is on the incident and filtered there; its row serves the counts.
+        rows.add((incident, STATUS, status))
         for code in trees.areas(pcode or "", parent_pcode or ""):
             rows.add((incident, AREA, code))
             if trees.area_kind.get(code) == Place.Kind.ADM2:
@@ -272,12 +275,30 @@ def counts(
 ) -> dict[str, list[tuple[str, int]]]:
     """{facet: [(value, number of incidents)]}, most first, for these facets; over every
     incident of the workspace, or those of incident_ids (a queryset of ids, used as a
-    sub-query). by_masks: sum the bits of the masks (facet_masks.py) or group the rows; by
-    default the masks on PostgreSQL, the rows elsewhere (the faster of the two on each)."""
+    sub-query). by_masks: see counts_and_total."""
+    return counts_and_total(workspace_id, facets, incident_ids, by_masks=by_masks)[0]
+
+
+def counts_and_total(
+    workspace_id: int,
+    facets: Iterable[str],
+    incident_ids: QuerySet[Incident, Any] | None = None,
+    *,
+    by_masks: bool | None = None,
+) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
+    """The counts of :func:`counts` and, when they came from the masks, the number of
+    incidents too (from the same query; None otherwise). by_masks: sum the bits of the masks
+    (facet_masks.py) or group the rows; by default the masks on PostgreSQL, the rows
+    elsewhere (the faster of the two on each)."""
     wanted = list(facets)
     if by_masks is None:
         by_masks = connection.vendor == "postgresql" and set(wanted) <= set(COUNTED)
-    found = facet_masks.counts(workspace_id, wanted, incident_ids) if by_masks else None
+    total: int | None = None
+    found = None
+    if by_masks:
+        summed = facet_masks.counts(workspace_id, wanted, incident_ids)
+        if summed is not None:
+            found, total = summed
     if found is None:
         found = {facet: [] for facet in wanted}
         # The workspace condition stays even with a list (whose incidents are all of the
@@ -291,4 +312,4 @@ def counts(
             found[str(facet)].append((str(value), int(n)))
     for values in found.values():
         values.sort(key=lambda pair: (-pair[1], pair[0]))
-    return found
+    return found, total

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 
 from testimonia.incidents.models import FacetBit, FacetMask, Incident
 
@@ -75,7 +76,8 @@ def _assign(workspace_id: int, wanted: set[tuple[str, str]]) -> dict[tuple[str, 
 def write(
     workspaces: dict[int, int], rows: Iterable[tuple[int, str, str]], facets: Iterable[str]
 ) -> None:
-    """Replace the masks of these incidents ({id: workspace id}) by those of their rows."""
+    """Replace the masks of these incidents ({id: workspace id}) by those of their rows.
+    Every incident gets a mask, all zeros if need be: the masks also count the incidents."""
     counted = set(facets)
     by_incident: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for incident, facet, value in rows:
@@ -87,7 +89,8 @@ def write(
     for incident, keys in by_incident.items():
         per_workspace[workspaces[incident]] |= keys
     bits = {ws: _assign(ws, keys) for ws, keys in per_workspace.items()}
-    for incident, keys in by_incident.items():
+    for incident in workspaces:
+        keys = by_incident.get(incident, set())
         words = [0] * WORDS
         for key in keys:
             bit = bits[workspaces[incident]].get(key)
@@ -104,29 +107,28 @@ def write(
 
 
 def counts(
-    workspace_id: int, facets: Iterable[str], incident_ids: QuerySet[Incident, object] | None
-) -> dict[str, list[tuple[str, int]]] | None:
-    """{facet: [(value, incidents)]} from the masks (unsorted), or None when the workspace
-    has more counted values than the masks hold."""
+    workspace_id: int, facets: Iterable[str], incident_ids: QuerySet[Incident, Any] | None
+) -> tuple[dict[str, list[tuple[str, int]]], int] | None:
+    """({facet: [(value, incidents)]} unsorted, number of incidents) from the masks, in one
+    query; None when the workspace has more counted values than the masks hold."""
     wanted = set(facets)
     bits = bits_of(workspace_id)
     if _OVERFLOW in bits:
         return None
     chosen = sorted((bit, key) for key, bit in bits.items() if key[0] in wanted)
     found: dict[str, list[tuple[str, int]]] = {facet: [] for facet in wanted}
-    if not chosen:
-        return found
     masks = FacetMask.objects.filter(workspace_id=workspace_id)
     if incident_ids is not None:
         masks = masks.filter(incident__in=incident_ids)
     sums = masks.aggregate(
+        total=Count("pk"),
         **{
             f"b{bit}": Sum(F(f"w{bit // 64}").bitrightshift(bit % 64).bitand(1))
             for bit, _ in chosen
-        }
+        },
     )
     for bit, (facet, value) in chosen:
         n = int(sums[f"b{bit}"] or 0)
         if n:
             found[facet].append((value, n))
-    return found
+    return found, int(sums["total"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.db import models, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from testimonia.accounts.models import User, Workspace
@@ -354,27 +354,25 @@ def facet_counts(
     workspace: Workspace, incidents: QuerySet[Incident] | None = None
 ) -> dict[str, list[tuple[str, int]]]:
     """How many incidents fall under each value of each facet: of the whole workspace, or of
-    these incidents (a filtered list). Two queries: statuses from the incidents, the rest from
-    the facet index."""
+    these incidents (a filtered list)."""
+    return list_facets(workspace, incidents)[0]
+
+
+def list_facets(
+    workspace: Workspace, incidents: QuerySet[Incident] | None = None
+) -> tuple[dict[str, list[tuple[str, int]]], int | None]:
+    """The facet counts of a list, from the facet index in one query, and the number of its
+    incidents when that query gave it too (PostgreSQL; None otherwise)."""
     from testimonia.incidents import facet_index as index
 
     ids = None if incidents is None else incidents.order_by().values("pk")
-    # The statuses straight from the filtered query (one table, no DISTINCT needed).
-    statuses = incidents_of(workspace) if incidents is None else incidents
-    by_status = (
-        statuses.select_related(None)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "status")
-    )
-    found = index.counts(workspace.pk, (index.ACT_TYPE, index.VICTIM_SEX, index.ADM2), ids)
+    found, total = index.counts_and_total(workspace.pk, index.COUNTED, ids)
     return {
-        "status": [(str(k), int(n)) for k, n in by_status],
+        "status": found[index.STATUS],
         "act_type": found[index.ACT_TYPE],
         "victim_sex": found[index.VICTIM_SEX],
         "area": found[index.ADM2],
-    }
+    }, total
 
 
 def unsupported_facts(record: models.Model, fields: Iterable[str]) -> list[str]:

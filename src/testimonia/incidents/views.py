@@ -87,9 +87,12 @@ def _querystring(request: HttpRequest) -> str:
 @require_GET
 def incident_list(request: HttpRequest, workspace: str) -> HttpResponse:
     form, incidents, unfiltered = _filtered(request)
-    page = Paginator(incidents.prefetch_related("tags"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    ws = current_workspace(request)
+    counts, total = services.list_facets(ws, None if unfiltered else incidents)
+    paginator = Paginator(incidents.prefetch_related("tags"), PAGE_SIZE)
+    if total is not None:  # counted with the facets: no second pass over the list
+        paginator.count = total
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "incidents/list.html",
@@ -97,9 +100,7 @@ def incident_list(request: HttpRequest, workspace: str) -> HttpResponse:
             "form": form,
             "page": page,
             "total": page.paginator.count,
-            "facets": _facet_rows(
-                services.facet_counts(current_workspace(request), None if unfiltered else incidents)
-            ),
+            "facets": _facet_rows(counts),
             "querystring": _querystring(request),
             "can_edit": _can_edit(request),
             "bulk": BulkForm(ids=[]),

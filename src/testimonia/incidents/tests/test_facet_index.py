@@ -140,7 +140,7 @@ def test_removing_victims_acts_and_incidents_removes_their_rows(strike, investig
     assert facet(strike, "victim_sex") == []
     assert facet(strike, "act_type") == ["indiscriminate_killing", "killing"]
     delete_act(investigator, act)
-    assert [f for f, _ in rows(strike)] == ["adm2", "area", "area"]
+    assert [f for f, _ in rows(strike)] == ["adm2", "area", "area", "status"]
     delete_incident(investigator, strike)
     assert not FacetValue.objects.exists()
 
@@ -273,3 +273,17 @@ def test_a_bit_taken_by_a_concurrent_writer_is_not_shared(workspace, monkeypatch
     monkeypatch.setattr(facet_masks, "bits_of", stale_then_real)
     bits = facet_masks._assign(workspace.pk, {("act_type", "killing")})
     assert bits == {("act_type", "other"): 0, ("act_type", "killing"): 1}
+
+
+def test_the_masks_count_the_incidents_and_their_statuses(strike, workspace, investigator):
+    from testimonia.incidents import facet_masks
+
+    create_incident(investigator, workspace, title="Nothing known yet")  # no act, no place
+    save(investigator, strike, status="verified")
+    found, total = facet_masks.counts(workspace.pk, facet_index.COUNTED, None)
+    assert total == 2
+    assert dict(found["status"]) == {"draft": 1, "verified": 1}
+    verified = IncidentFilter(status=["verified"]).apply(workspace).values("pk")
+    found, total = facet_masks.counts(workspace.pk, facet_index.COUNTED, verified)
+    assert total == 1
+    assert dict(found["status"]) == {"verified": 1}

@@ -486,10 +486,10 @@ def test_the_reindex_command_counts_what_it_indexed(workspace, capsys):
     assert json.loads(capsys.readouterr().out) == {
         "workspace": "test-ws",
         "indexed": 1,
-        "facet_values": 0,
+        "facet_values": 1,
     }
     assert run_cli("reindex") == 0
-    assert capsys.readouterr().out == "indexed 1 record(s) of all workspaces; 0 facet value(s)\n"
+    assert capsys.readouterr().out == "indexed 1 record(s) of all workspaces; 1 facet value(s)\n"
 
 
 # --- API --------------------------------------------------------------------------------------
