@@ -29,6 +29,7 @@ from testimonia.incidents import facet_masks
 from testimonia.incidents.models import (
     CHILD_AGE,
     Act,
+    FacetIndexState,
     FacetMask,
     FacetValue,
     Incident,
@@ -52,6 +53,10 @@ COUNTED = (STATUS, ACT_TYPE, VICTIM_SEX, ADM2)  # the facets whose counts the li
 CHILD = "child"
 ADULT = "adult"
 UNKNOWN_AGE = "unknown"
+
+# Bumped whenever what the rows hold changes (a new facet, a new rule): the next migrate
+# rebuilds the index of every workspace.
+INDEX_VERSION = 2
 
 _CHUNK = 2000  # incidents per round of queries: keeps every IN list short
 
@@ -228,23 +233,22 @@ def rebuild(workspace: Workspace | None = None) -> int:
                 batch_size=1000,
             )
             written += len(rows)
+        if workspace is None:
+            FacetIndexState.objects.update_or_create(pk=1, defaults={"version": INDEX_VERSION})
     return written
 
 
 def ensure_index(*, using: str = DEFAULT_DB_ALIAS, **_: Any) -> None:
-    """post_migrate: build the index when the database has incidents and no facet rows (the
-    migrate that created the table, or data loaded without signals); otherwise the signals
-    keep it current and this costs two short queries."""
+    """post_migrate: build the index when it was built by other rules (INDEX_VERSION) or
+    never; otherwise the signals keep it current and this is one short query."""
     if using != DEFAULT_DB_ALIAS:
         return
-    if FacetValue._meta.db_table not in connection.introspection.table_names():
+    if FacetIndexState._meta.db_table not in connection.introspection.table_names():
         return  # migrated back before the table existed
-    if FacetMask._meta.db_table not in connection.introspection.table_names():
+    state = FacetIndexState.objects.filter(pk=1).first()
+    if state is not None and state.version == INDEX_VERSION:
         return
-    if Incident.objects.exists() and not (
-        FacetValue.objects.exists() and FacetMask.objects.exists()
-    ):
-        rebuild()
+    rebuild()
 
 
 def incidents_under(unit_id: int) -> list[int]:

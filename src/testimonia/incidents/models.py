@@ -715,6 +715,16 @@ class FacetMask(models.Model):
         return f"facet mask of incident {self.incident_id}"
 
 
+class FacetIndexState(models.Model):
+    """One row: the version of the rules the facet index was last built with
+    (facet_index.INDEX_VERSION); a migrate rebuilds the index when they differ."""
+
+    version = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"facet index version {self.version}"
+
+
 class ImportMapping(models.Model):
     """A saved column mapping for imports: which column of a spreadsheet fills which field,
     kept per workspace so the same field form can be imported again without redoing it."""
