@@ -23,6 +23,7 @@ from testimonia.incidents.api_import import router as import_router
 from testimonia.incidents.api_search import router as search_router
 from testimonia.jobs.api import router as jobs_router
 from testimonia.legal.api import router as legal_router
+from testimonia.legal.api_qualification import router as qualification_router
 
 logger = logging.getLogger("testimonia.api")
 
@@ -102,3 +103,4 @@ api.add_router("/", documentation_router)
 api.add_router("/", import_router)
 api.add_router("/", jobs_router)
 api.add_router("/", legal_router)
+api.add_router("/", qualification_router)

@@ -212,6 +212,11 @@ def dispatch(args: argparse.Namespace) -> int:
 
         check_database()
         return cli_import.cmd_import(args)
+    if args.command in ("qualify", "suggest", "matrix"):
+        from testimonia import cli_legal
+
+        check_database()
+        return cli_legal.cmd_qualification(args)
     if args.command in ("hold", "deletion"):
         from testimonia import cli_preserve
 

@@ -1,6 +1,11 @@
-"""CLI commands `testimonia crimes ...`: the Rome Statute crime catalogue (legal/catalogue.py).
+"""CLI commands of legal analysis.
 
-The catalogue is data shipped with the code: these commands need no database and no Django.
+`testimonia crimes ...`: the Rome Statute crime catalogue (legal/catalogue.py), data shipped
+with the code: these commands need no database and no Django.
+
+`testimonia qualify`, `testimonia suggest` and `testimonia matrix`: qualify acts as crimes,
+ask for suggested candidates, and print or export the case matrix (legal/services.py,
+legal/suggestions.py, legal/matrix_loader.py, legal/exports.py).
 """
 
 from __future__ import annotations
@@ -68,6 +73,83 @@ def add_parsers(sub: Any) -> None:
         "introduction of the Elements of Crimes.",
     )
     rules.add_argument("--json", action="store_true", help="print the rules as JSON")
+    _add_qualification_parsers(sub)
+
+
+def _record_id(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"ids are positive numbers, not {value!r}")
+    return int(value)
+
+
+def _add_qualification_parsers(sub: Any) -> None:
+    qualify = sub.add_parser(
+        "qualify",
+        help="qualify an act as a candidate crime of the Rome Statute",
+        description="Record that an act may be the crime CRIME_ID (a candidate qualification, "
+        "with the reasoning). A legal officer then assesses each element of the crime and "
+        "accepts or rejects it (API or web). An act is qualified at most once as each crime.",
+        epilog="Output: the qualification's id, crime and status, or with --json "
+        '{"id", "act", "crime_id", "article", "name", "status", "origin", "reasoning"}.',
+    )
+    qualify.add_argument("act", metavar="ACT_ID", type=_record_id, help="the act's id")
+    qualify.add_argument(
+        "crime", metavar="CRIME_ID", help="crime id (RS-7-1-a) or article (7(1)(a))"
+    )
+    qualify.add_argument("--reasoning", default="", help="why the act may be this crime")
+    suggest = sub.add_parser(
+        "suggest",
+        help="propose candidate crimes for an act from its type and context",
+        description="Apply the suggestion rules (legal/data/suggestions.json) to an act: its "
+        "type, its victims (civilian, child) and its incident's conflict: tags. Each candidate "
+        "crime is stored as a candidate qualification with the rule and reasons that matched; "
+        "it decides nothing until a legal officer accepts or rejects it. Running it again adds "
+        "nothing already proposed and never revives a rejected candidate.",
+        epilog="Output: one line per candidate (new or existing, id, article, name, status), "
+        'or with --json {"created": [...], "existing": [...]}.',
+    )
+    suggest.add_argument("act", metavar="ACT_ID", type=_record_id, help="the act's id")
+    for command in (qualify, suggest):
+        command.add_argument("--workspace", required=True, help="workspace identifier")
+        command.add_argument(
+            "--as",
+            dest="actor",
+            metavar="USER",
+            required=True,
+            help="username of the legal officer (or administrator) who acts",
+        )
+        command.add_argument("--json", action="store_true", help="print the result as JSON")
+    matrix = sub.add_parser(
+        "matrix",
+        help="print or export the case matrix of an incident, a crime or a suspect",
+        description="The case matrix: for each qualified crime (and each suspect's mode of "
+        "liability), every element with what supports it and how strongly; gaps (elements "
+        "with no support, or only weak support) come first. Rejected qualifications are left "
+        "out unless --include-rejected.",
+        epilog="Formats: text (default, for reading), csv (one row per element and link, "
+        "UTF-8 with BOM), json (the API's shape), pdf (needs --output; Arabic and Hebrew "
+        "are set right to left). See docs/legal.md.",
+    )
+    matrix.add_argument("--workspace", required=True, help="workspace identifier")
+    scope = matrix.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--incident", type=_record_id, metavar="ID", help="an incident's id")
+    scope.add_argument("--crime", metavar="ID", help="a crime id (RS-7-1-a) or article")
+    scope.add_argument(
+        "--suspect", type=_record_id, metavar="PERSON_ID", help="a suspect: a person's id"
+    )
+    scope.add_argument(
+        "--unit", type=_record_id, metavar="ORG_ID", help="a suspect: an organisation's id"
+    )
+    matrix.add_argument(
+        "--format", choices=("text", "csv", "json", "pdf"), default="text", help="default: text"
+    )
+    matrix.add_argument("--output", metavar="FILE", help="write to FILE instead of the terminal")
+    matrix.add_argument(
+        "--language", choices=("en", "ar", "he"), help="language of the PDF (default: en)"
+    )
+    matrix.add_argument(
+        "--include-rejected", action="store_true", help="also show rejected qualifications"
+    )
 
 
 def cmd_crimes(args: argparse.Namespace) -> int:
@@ -223,3 +305,187 @@ def cmd_rules(data: Catalogue, args: argparse.Namespace) -> int:
         print()
     print(f"Catalogue version {data.version}")
     return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------
+# Qualification (needs Django and the database: cli.dispatch sets them up)
+
+
+def _qualification_json(q: Any) -> dict[str, Any]:
+    crime = catalogue.crime(q.crime_id)
+    return {
+        "id": q.pk,
+        "act": q.act_id,
+        "incident": q.incident_id,
+        "crime_id": q.crime_id,
+        "article": crime.article,
+        "name": crime.name,
+        "status": q.status,
+        "origin": q.origin,
+        "rule": q.rule,
+        "reasoning": q.reasoning,
+    }
+
+
+def _act_in(workspace: Any, act_id: int) -> Any:
+    from testimonia.incidents.models import Act
+
+    act = (
+        Act.objects.filter(incident__workspace=workspace, pk=act_id)
+        .select_related("act_type__parent", "incident__workspace")
+        .first()
+    )
+    if act is None:
+        raise UsageError(f"no act {act_id} in workspace {workspace.slug}")
+    return act
+
+
+def cmd_qualification(args: argparse.Namespace) -> int:
+    """`qualify`, `suggest` and `matrix`."""
+    from testimonia.accounts.roles import Capability
+    from testimonia.accounts.services import get_workspace
+    from testimonia.cli import accounts_call, acting_member
+
+    workspace = accounts_call(get_workspace, args.workspace)
+    if args.command == "matrix":
+        return _cmd_matrix(args, workspace)
+    actor = acting_member(args.actor, workspace, Capability.QUALIFY)
+    act = _act_in(workspace, args.act)
+    if args.command == "qualify":
+        return _cmd_qualify(args, actor, act)
+    return _cmd_suggest(args, actor, act)
+
+
+def _cmd_qualify(args: argparse.Namespace, actor: Any, act: Any) -> int:
+    from testimonia.legal.services import QualificationError, qualify
+
+    try:
+        q = qualify(actor, act, args.crime, args.reasoning)
+    except QualificationError as exc:
+        raise UsageError(str(exc)) from None
+    row = _qualification_json(q)
+    if args.json:
+        print(json.dumps(row, ensure_ascii=False))
+    else:
+        print(
+            f"qualification {row['id']}: act {act.pk} as {row['article']} {row['name']} "
+            f"({row['crime_id']}), {row['status']}"
+        )
+    return EXIT_OK
+
+
+def _cmd_suggest(args: argparse.Namespace, actor: Any, act: Any) -> int:
+    from testimonia.legal.suggestions import suggest
+
+    result = suggest(actor, act)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "act": act.pk,
+                    "created": [_qualification_json(q) for q in result.created],
+                    "existing": [_qualification_json(q) for q in result.existing],
+                },
+                ensure_ascii=False,
+            )
+        )
+        return EXIT_OK
+    for label, rows in (("new", result.created), ("existing", result.existing)):
+        for q in rows:
+            row = _qualification_json(q)
+            print(f"{label}\t{row['id']}\t{row['article']}\t{row['name']}\t{row['status']}")
+    if not result.created and not result.existing:
+        print(f"no rule proposes a crime for act {act.pk} ({act.act_type.code})")
+    return EXIT_OK
+
+
+def _cmd_matrix(args: argparse.Namespace, workspace: Any) -> int:
+    from testimonia.incidents.models import Incident, Organisation, Person
+    from testimonia.legal import exports
+    from testimonia.legal.matrix_loader import (
+        Rejected,
+        crime_matrix,
+        incident_matrix,
+        suspect_matrix,
+    )
+
+    rejected = Rejected.INCLUDE if args.include_rejected else Rejected.LEAVE_OUT
+    if args.format == "pdf" and not args.output:
+        raise UsageError("a PDF needs --output FILE")
+    if args.incident is not None:
+        incident = Incident.objects.filter(workspace=workspace, pk=args.incident).first()
+        if incident is None:
+            raise UsageError(f"no incident {args.incident} in workspace {workspace.slug}")
+        matrix = incident_matrix(workspace, incident, rejected=rejected)
+    elif args.crime is not None:
+        try:
+            crime = catalogue.crime(args.crime)
+        except catalogue.UnknownEntry as exc:
+            raise UsageError(f"{exc} (testimonia crimes list shows them all)") from None
+        matrix = crime_matrix(workspace, crime, rejected=rejected)
+    else:
+        model, pk, what = (
+            (Person, args.suspect, "person")
+            if args.suspect is not None
+            else (Organisation, args.unit, "organisation")
+        )
+        suspect = model.objects.filter(workspace=workspace, pk=pk).first()
+        if suspect is None:
+            raise UsageError(f"no {what} {pk} in workspace {workspace.slug}")
+        matrix = suspect_matrix(workspace, suspect, rejected=rejected)
+    if args.format == "text":
+        data = _matrix_text(matrix).encode("utf-8")
+    else:
+        data = exports.render(matrix, args.format, args.language)
+    if args.output:
+        try:
+            with open(args.output, "wb") as handle:
+                handle.write(data)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        print(
+            f"wrote the {args.format} matrix of {matrix.scope} {matrix.scope_id} to "
+            f"{args.output} ({len(matrix.sections)} section(s), {matrix.gaps} gap(s))",
+            file=sys.stderr,
+        )
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def _matrix_text(matrix: Any) -> str:
+    lines = [matrix.title, f"{matrix.gaps} gap(s); catalogue version {matrix.catalogue_version}"]
+    if not matrix.sections:
+        lines.append("nothing is qualified in this scope")
+    for section in matrix.sections:
+        lines.append("")
+        if section.subject == "crime":
+            lines.append(
+                f"qualification {section.qualification}: {section.article} {section.name} "
+                f"({section.crime_id}), {section.status}"
+            )
+        else:
+            lines.append(
+                f"liability {section.liability}: {section.suspect}, {section.mode_article} "
+                f"{section.mode_name} ({section.mode_id}) for qualification "
+                f"{section.qualification} {section.article}"
+            )
+        lines.append(f"  {section.target}")
+        lines.extend(_wrap(note, "  ", "! ") for note in section.notes)
+        for row in section.rows:
+            mark = f"GAP {row.state}" if row.is_gap else str(row.state)
+            block = f", {row.block}" if row.block else ""
+            assessed = f"; assessed {row.assessed}" if row.assessed else ""
+            head = f"[{mark}] {row.number}. ({row.kind}{block}{assessed}) "
+            lines.append(_wrap(row.text or "(no longer in the catalogue)", "  ", head))
+            if row.note:
+                lines.append(_wrap(row.note, "      ", "note: "))
+            for support in row.supports:
+                text = f"{support.strength} {support.kind}: {support.label}"
+                if support.note:
+                    text += f" ({support.note})"
+                lines.append(_wrap(text, "      ", "- "))
+            if row.shows_indicators and not row.indicators:
+                lines.append("      (no pattern indicators linked)")
+    return "\n".join(lines) + "\n"

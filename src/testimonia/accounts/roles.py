@@ -31,6 +31,7 @@ class Capability(StrEnum):
     DECIDE_DELETION = "decide_deletion"
     VIEW_RECORDS = "view_records"
     EDIT_RECORDS = "edit_records"
+    QUALIFY = "qualify"
     VIEW_CASES = "view_cases"
     VIEW_JOBS = "view_jobs"
     MANAGE_MEMBERS = "manage_members"
@@ -65,6 +66,9 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.DECIDE_DELETION: frozenset({Role.ADMINISTRATOR}),
     Capability.VIEW_RECORDS: _INTERNAL,
     Capability.EDIT_RECORDS: frozenset({Role.INVESTIGATOR, Role.ANALYST, Role.ADMINISTRATOR}),
+    # Legal qualification (crimes, elements, suspects' liability) is the lawyers' judgement;
+    # every internal role reads it (VIEW_RECORDS).
+    Capability.QUALIFY: frozenset({Role.LEGAL_OFFICER, Role.ADMINISTRATOR}),
     Capability.VIEW_CASES: frozenset({*_INTERNAL, Role.REVIEWER}),
     Capability.VIEW_JOBS: _INTERNAL,
     Capability.MANAGE_MEMBERS: frozenset({Role.ADMINISTRATOR}),

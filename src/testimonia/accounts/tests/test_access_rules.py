@@ -111,7 +111,8 @@ def real_objects(personas, workspace):
         "act": str(act.pk),
         "citation": str(citation.pk),
         "kind": "adm1",
-        **_documentation_objects(workspace, item),
+        **(documentation := _documentation_objects(workspace, item)),
+        **_legal_objects(personas["legal_officer"], documentation["act_id"]),
     }
 
 
@@ -159,6 +160,29 @@ def _documentation_objects(workspace, item):
         "organisation_id": unit.pk,
         "source_id": source.pk,
         "citation_id": citation.pk,
+    }
+    return {name: str(pk) for name, pk in values.items()}
+
+
+def _legal_objects(lawyer, act_id):
+    """For the qualification API (legal/api_qualification.py): a rejected qualification with a
+    suspect and a link. Nothing of a rejected qualification can change, so each DELETE answers
+    409 to every allowed role instead of removing the record for the next one."""
+    from testimonia.incidents.models import Act
+    from testimonia.legal import services
+
+    act = Act.objects.get(pk=act_id)
+    qualification = services.qualify(lawyer, act, "RS-7-1-a", "x")
+    support = services.link_support(lawyer, qualification, 1, services.Finding("x"), "weak")
+    liability = services.add_suspect_liability(
+        lawyer, qualification, act.involvements.get().organisation, "RS-25-3-d"
+    )
+    services.reject(lawyer, qualification, "x")
+    values = {
+        "qualification_id": qualification.pk,
+        "liability_id": liability.pk,
+        "support_id": support.pk,
+        "number": 1,
     }
     return {name: str(pk) for name, pk in values.items()}
 
