@@ -1,7 +1,8 @@
 """Run every benchmark here, one after the other, and sum up their verdicts.
 
 Full sizes by default (the figures in bench/README.md: up to 9 GB on disk, about 10 minutes
-for the file benchmarks, and about 20 more for the custody log of 1,000,000 events).
+for the file benchmarks, about 20 more for the custody log of 1,000,000 events, and about
+12 for the incident list over 100,000 incidents on both databases).
 With --quick, small sizes that check in a minute or two that the benchmarks still run; at those
 sizes process start-up dominates, so their PASS/FAIL says nothing about the bars.
 Exit code 0 when every bar is met, 1 when one is not, 2 when a benchmark could not run.
@@ -21,6 +22,7 @@ FULL: dict[str, list[str]] = {
     "verify.py": [],
     "custody_log.py": [],
     "export_bag.py": [],
+    "incidents_list.py": [],
 }
 QUICK: dict[str, list[str]] = {
     "ingest_large.py": ["--files", "2", "--size-mib", "32", "--settle", "0.5"],
@@ -28,6 +30,7 @@ QUICK: dict[str, list[str]] = {
     "verify.py": ["--files", "4", "--size-mib", "32", "--settle", "0.5"],
     "custody_log.py": ["--events", "5000", "--proofs", "50"],
     "export_bag.py": ["--files", "2", "--size-mib", "32", "--settle", "0.5"],
+    "incidents_list.py": ["--incidents", "2000", "--persons", "6000", "--requests", "5"],
 }
 
 
