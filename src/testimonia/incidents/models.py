@@ -282,6 +282,11 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def display_title(self) -> str:
+        """The title in the reader's language where a translation exists."""
+        return self.text_in((get_language() or "en").split("-")[0])["title"]
+
     def text_in(self, language: str) -> dict[str, str]:
         """Title and description in `language`, falling back to the original text."""
         if language == self.language:

@@ -269,3 +269,13 @@ def test_organisations_nest(investigator):
 def test_place_search_offers_gazetteer_places(investigator):
     page = client_for(investigator).get("/w/test-ws/places/?q=الخليل").content.decode()
     assert "Hebron" in page
+
+
+def test_the_list_and_timeline_show_titles_in_the_readers_language(analyst, strike):
+    client = client_for(analyst)
+    for url in ("/w/test-ws/incidents/", "/w/test-ws/incidents/timeline/"):
+        arabic = client.get(url, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+        assert "قصف المدرسة" in arabic
+        assert "Strike on the school" not in arabic
+        english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Strike on the school" in english
