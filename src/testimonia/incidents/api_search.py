@@ -1,4 +1,5 @@
-"""API route for full-text search over a workspace's records (see incidents/search.py)."""
+"""API routes for full-text search over a workspace's records, or over every workspace the
+caller may read (see incidents/search.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from testimonia.accounts.api_auth import workspace_auth
-from testimonia.accounts.roles import Capability, grants
+from testimonia.accounts.models import Membership, Workspace
+from testimonia.accounts.roles import Capability, grants, roles_with
 from testimonia.accounts.services import membership_roles
 from testimonia.incidents.search import ITEM, TYPES, SearchError, search
 
@@ -60,3 +62,65 @@ def search_records(
     except SearchError as exc:
         raise HttpError(400, str(exc)) from None
     return [HitOut(type=h.type, id=h.id, title=h.title, score=h.score) for h in hits]
+
+
+class WorkspaceHitOut(HitOut):
+    workspace: str  # the workspace's slug
+
+
+@router.get(
+    "/search",
+    response=list[WorkspaceHitOut],
+    summary="Search every workspace you may read, best first",
+    description="The search of `/workspaces/{workspace}/search` over every workspace in which "
+    "the caller may read the records (or those named by `workspace`, repeatable), merged by "
+    "score. Evidence items only from workspaces where the caller may see evidence. A "
+    "workspace the caller is not a member of answers 404, as everywhere.",
+)
+def search_everywhere(
+    request: HttpRequest,
+    q: str = "",
+    workspace: Query[list[str] | None] = None,  # repeatable: ?workspace=a&workspace=b
+    type: Query[list[str] | None] = None,
+    limit: int = 50,
+) -> list[WorkspaceHitOut]:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise HttpError(400, f"limit must be 1..{MAX_LIMIT}")
+    readers = roles_with(Capability.VIEW_RECORDS)
+    seeing = roles_with(Capability.VIEW_EVIDENCE)
+    roles: dict[str, set[str]] = {}
+    member_of: dict[str, Workspace] = {}
+    for membership in Membership.objects.filter(user_id=request.user.pk or 0).select_related(
+        "workspace"
+    ):
+        roles.setdefault(membership.workspace.slug, set()).add(membership.role)
+        member_of[membership.workspace.slug] = membership.workspace
+    chosen = list(dict.fromkeys(workspace)) if workspace else sorted(member_of)
+    for slug in chosen:
+        if slug not in member_of:
+            raise HttpError(404, "No such resource.")
+    found: list[WorkspaceHitOut] = []
+    for slug in chosen:
+        if not roles[slug] & readers:
+            if workspace:
+                raise HttpError(403, "Your role does not allow this.")
+            continue
+        types = list(type) if type else list(TYPES)
+        if not roles[slug] & seeing:
+            if type and ITEM in type and workspace:
+                raise HttpError(
+                    403, "Your role in this workspace does not allow searching evidence."
+                )
+            types = [t for t in types if t != ITEM]
+        if not types:
+            continue
+        try:
+            hits = search(member_of[slug], q, types=types, limit=limit)
+        except SearchError as exc:
+            raise HttpError(400, str(exc)) from None
+        found += [
+            WorkspaceHitOut(type=h.type, id=h.id, title=h.title, score=h.score, workspace=slug)
+            for h in hits
+        ]
+    found.sort(key=lambda hit: (-hit.score, hit.workspace, hit.type, hit.id))
+    return found[:limit]

@@ -544,6 +544,47 @@ def test_the_api_hides_evidence_from_roles_that_may_not_see_it(workspace, analys
     assert client.get(URL, {"q": "khan", "type": "item"}).status_code == 403
 
 
+EVERYWHERE = "/api/v1/search"
+
+
+def test_the_search_of_every_workspace_merges_those_the_caller_may_read(
+    workspace, other_workspace, analyst, reviewer
+):
+    from testimonia.accounts.services import grant_role
+
+    here = create_incident(None, workspace, title="Strike in Khan Yunis")
+    there = create_incident(None, other_workspace, title="Khan Yunis shelling")
+    elsewhere = create_incident(None, other_workspace, title="Khan Yunis, a third")
+    client = client_for(analyst)
+    body = client.get(EVERYWHERE, {"q": "khan"}).json()
+    assert [(h["workspace"], h["id"]) for h in body] == [("test-ws", here.pk)]
+    grant_role(analyst, other_workspace, Role.ANALYST)
+    body = client.get(EVERYWHERE, {"q": "khan"}).json()
+    assert sorted((h["workspace"], h["id"]) for h in body) == [
+        ("other-ws", there.pk),
+        ("other-ws", elsewhere.pk),
+        ("test-ws", here.pk),
+    ]
+    assert [h["score"] for h in body] == sorted((h["score"] for h in body), reverse=True)
+    only = client.get(EVERYWHERE, {"q": "khan", "workspace": "other-ws", "limit": 1}).json()
+    assert len(only) == 1
+    assert only[0]["workspace"] == "other-ws"
+    # Not a member: 404, as everywhere; a member who may not read records: 403 when named,
+    # left out when not.
+    assert client.get(EVERYWHERE, {"q": "khan", "workspace": "nowhere"}).status_code == 404
+    assert client_for(reviewer).get(EVERYWHERE, {"q": "khan"}).json() == []
+    named = client_for(reviewer).get(EVERYWHERE, {"q": "khan", "workspace": "test-ws"})
+    assert named.status_code == 403
+    assert client.get(EVERYWHERE, {"q": " ?! "}).status_code == 400
+    assert client.get(EVERYWHERE, {"q": "khan", "limit": 0}).status_code == 400
+
+
+def test_the_search_of_every_workspace_needs_a_login(workspace):
+    from django.test import Client
+
+    assert Client().get(EVERYWHERE, {"q": "khan"}).status_code == 401
+
+
 def test_incident_model_is_indexed_on_create_without_services(workspace):
     incident = Incident.objects.create(workspace=workspace, title="Created directly")
     assert found(workspace, "directly") == [("incident", incident.pk)]
