@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from testimonia.accounts.api import router as accounts_router
 from testimonia.accounts.api_auth import API_AUTH, api_public
+from testimonia.cases.api_witnesses import router as witnesses_router
 from testimonia.core.middleware import ERROR_CODES
 from testimonia.evidence.api import router as evidence_router
 from testimonia.evidence.api_preservation import router as preservation_router
@@ -104,3 +105,4 @@ api.add_router("/", import_router)
 api.add_router("/", jobs_router)
 api.add_router("/", legal_router)
 api.add_router("/", qualification_router)
+api.add_router("/", witnesses_router)

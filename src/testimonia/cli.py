@@ -145,6 +145,10 @@ def build_parser() -> Parser:
     cli_preserve.add_parsers(sub)
     cli_search.add_parsers(sub)
 
+    from testimonia import cli_witness
+
+    cli_witness.add_parsers(sub)
+
     manage = sub.add_parser(
         "manage",
         help="run a Django management command (migrate, createsuperuser, ...)",
@@ -224,6 +228,10 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "hold":
             return cli_preserve.cmd_hold(args)
         return cli_preserve.cmd_deletion(args)
+    if args.command in ("witness", "testimony"):
+        from testimonia import cli_witness
+
+        return cli_witness.dispatch(args)  # checks the database itself (init-key needs none)
     handler = {
         ("workspace", "create"): cmd_workspace_create,
         ("workspace", "list"): cmd_workspace_list,

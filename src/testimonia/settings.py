@@ -24,6 +24,8 @@ TESTIMONIA_MAX_UPLOAD_BYTES = CONFIG.max_upload_bytes
 TESTIMONIA_TSA_URL = CONFIG.tsa_url
 TESTIMONIA_TSA_ROOTS = str(CONFIG.tsa_roots) if CONFIG.tsa_roots else ""
 TESTIMONIA_MAP_TILES = CONFIG.map_tiles
+# The key file of the encrypted witness identity store (docs/witnesses.md).
+TESTIMONIA_IDENTITY_KEY_FILE = CONFIG.identity_key_file
 
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug

@@ -35,6 +35,10 @@ class Capability(StrEnum):
     VIEW_CASES = "view_cases"
     VIEW_JOBS = "view_jobs"
     MANAGE_MEMBERS = "manage_members"
+    VIEW_WITNESSES = "view_witnesses"
+    RECORD_TESTIMONY = "record_testimony"
+    PROTECT_WITNESSES = "protect_witnesses"
+    REVEAL_IDENTITY = "reveal_identity"
 
 
 _INTERNAL = frozenset(
@@ -72,6 +76,15 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.VIEW_CASES: frozenset({*_INTERNAL, Role.REVIEWER}),
     Capability.VIEW_JOBS: _INTERNAL,
     Capability.MANAGE_MEMBERS: frozenset({Role.ADMINISTRATOR}),
+    # Witnesses (cases app, docs/witnesses.md): every internal role works with pseudonyms,
+    # risk levels and consent. Investigators take testimonies and consent at intake (they type
+    # the identity once, then see the pseudonym like everyone else); protection officers do
+    # too, assess risk and set protection measures, and are the only ones who may see or
+    # correct an identity: not even administrators.
+    Capability.VIEW_WITNESSES: _INTERNAL,
+    Capability.RECORD_TESTIMONY: frozenset({Role.INVESTIGATOR, Role.PROTECTION_OFFICER}),
+    Capability.PROTECT_WITNESSES: frozenset({Role.PROTECTION_OFFICER}),
+    Capability.REVEAL_IDENTITY: frozenset({Role.PROTECTION_OFFICER}),
 }
 
 

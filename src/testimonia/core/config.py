@@ -36,6 +36,8 @@ class Config:
     tsa_url: str
     tsa_roots: Path | None
     map_tiles: str = ""
+    # The key file of the witness identity store (cases/keys.py); None = the home's default.
+    identity_key_file: Path | None = None
 
     @property
     def database_vendor(self) -> str:
@@ -207,7 +209,26 @@ def load_config(environ: Mapping[str, str], cwd: Path) -> Config:
         tsa_url=tsa_url_from(environ),
         tsa_roots=tsa_roots_from(environ),
         map_tiles=map_tiles_from(environ),
+        identity_key_file=identity_key_file_from(environ, home),
     )
+
+
+IDENTITY_KEY_FILE = Path("keys") / "identity.key"
+
+
+def identity_key_file_from(environ: Mapping[str, str], home: Path) -> Path:
+    """The key file that decrypts witness identities: TESTIMONIA_IDENTITY_KEY_FILE (an absolute
+    path, best outside the home and its backups), else keys/identity.key in the home."""
+    raw = environ.get("TESTIMONIA_IDENTITY_KEY_FILE", "").strip()
+    if not raw:
+        return home / IDENTITY_KEY_FILE
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ImproperlyConfigured(
+            f"TESTIMONIA_IDENTITY_KEY_FILE={raw!r} must be an absolute path, e.g. "
+            "/etc/testimonia/identity.key."
+        )
+    return path
 
 
 def map_tiles_from(environ: Mapping[str, str]) -> str:

@@ -82,7 +82,7 @@ def test_anonymous_api_calls_are_refused_except_public_operations(personas):
 
 
 @pytest.fixture
-def real_objects(personas, workspace):
+def real_objects(personas, workspace, settings, tmp_path):
     """Real objects of the workspace for routes that name one, so that a 404 means refusal."""
     import io
 
@@ -113,7 +113,25 @@ def real_objects(personas, workspace):
         "kind": "adm1",
         **(documentation := _documentation_objects(workspace, item)),
         **_legal_objects(personas["legal_officer"], documentation["act_id"]),
+        **_witness_objects(workspace, settings, tmp_path),
     }
+
+
+def _witness_objects(workspace, settings, tmp_path):
+    """For the witnesses API (cases/api_witnesses.py): a witness, under a key of the test's
+    own, with an interview."""
+    import datetime as dt
+
+    from testimonia.cases.identity import Identity
+    from testimonia.cases.keys import create_key_file
+    from testimonia.cases.testimonies import record_interview
+    from testimonia.cases.witnesses import create_witness
+
+    settings.TESTIMONIA_IDENTITY_KEY_FILE = tmp_path / "identity.key"
+    create_key_file(settings.TESTIMONIA_IDENTITY_KEY_FILE)
+    witness = create_witness(None, workspace, Identity(name="x"))
+    interview = record_interview(None, witness, conducted_on=dt.date(2024, 1, 1), language="en")
+    return {"pseudonym": witness.pseudonym, "interview_id": str(interview.pk)}
 
 
 def _relation_objects(workspace, incident, act):
@@ -183,6 +201,11 @@ def _legal_objects(lawyer, act_id):
         "liability_id": liability.pk,
         "support_id": support.pk,
         "number": 1,
+        # The legal web pages (legal/views*.py) name the same records without the suffix.
+        "qualification": qualification.pk,
+        "liability": liability.pk,
+        "support": support.pk,
+        "crime": "RS-7-1-a",
     }
     return {name: str(pk) for name, pk in values.items()}
 
