@@ -180,10 +180,27 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Request paths may carry what people typed (names included): see core/logfilters.py.
+    "filters": {"withhold_paths": {"()": "testimonia.core.logfilters.WithholdRequestPath"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["withhold_paths"],
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "testimonia": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.security": {
+            "handlers": ["console"],
+            "level": "WARNING",
+            "propagate": False,
+            "filters": ["withhold_paths"],
+        },
+        # On the loggers too, so that every handler (a test's, an operator's) gets the
+        # record without the path.
+        "django.request": {"filters": ["withhold_paths"]},
+        "django.server": {"filters": ["withhold_paths"]},
     },
 }
