@@ -7,8 +7,17 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from testimonia.cases import checks  # noqa: F401 (registers the system checks)
+        from testimonia.cases.consent import CONSENT_ACTION
+        from testimonia.cases.identity import Action
         from testimonia.cases.mechanisms import sync_mechanisms
+        from testimonia.custody.services import register_action_label
+
+        register_action_label(Action.REVEAL, _("witness identity revealed"))
+        register_action_label(Action.UPDATE, _("witness identity corrected"))
+        register_action_label(CONSENT_ACTION, _("consent recorded"))
 
         # The mechanisms registry is data shipped with the code: every migrate brings it in
         # line (adding what is new, never deleting what consent decisions name).

@@ -70,9 +70,18 @@ ACTION_LABELS = {
 }
 
 
+_OTHER_LABELS: dict[str, Any] = {}
+
+
+def register_action_label(action: str, label: Any) -> None:
+    """A label for an action recorded by an app above custody (which knows no such app): the
+    cases app's identity reveals and consent decisions. `label` is a lazy translation."""
+    _OTHER_LABELS[action] = label
+
+
 def action_label(action: str) -> str:
     """The action in the reader's language; unknown actions are shown as recorded."""
-    return str(ACTION_LABELS.get(action, action))
+    return str(ACTION_LABELS.get(action) or _OTHER_LABELS.get(action, action))
 
 
 def canonical_json(value: Mapping[str, Any]) -> str:

@@ -218,3 +218,15 @@ def test_every_decision_is_in_the_custody_log_without_the_name(witness, investig
     assert payload["details"]["mechanism"] == "icc"
     assert payload["details"]["form"] == "recorded"
     assert leaks(entry.payload, CANARY) == []
+
+
+def test_the_custody_log_names_the_witness_actions_in_the_readers_language():
+    from django.utils import translation
+
+    from testimonia.cases.identity import Action
+    from testimonia.custody.services import action_label
+
+    assert action_label(Action.REVEAL) == "witness identity revealed"
+    assert action_label("consent") == "consent recorded"
+    with translation.override("ar"):
+        assert action_label(Action.REVEAL) != "witness identity revealed"
