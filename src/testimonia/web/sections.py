@@ -45,7 +45,7 @@ SECTIONS: tuple[Section, ...] = (
         "legal",
         _("Legal analysis"),
         _("Rome Statute crimes, their elements and the case matrix."),
-        None,
+        "web:legal",
         Capability.VIEW_RECORDS,
     ),
     Section(

@@ -4,6 +4,8 @@ from testimonia.custody import views as custody_views
 from testimonia.evidence import views as evidence_views
 from testimonia.incidents import views as incident_views
 from testimonia.incidents import views_import, views_people, views_relations
+from testimonia.legal import views as legal_views
+from testimonia.legal import views_matrix as legal_matrix
 from testimonia.web import views
 from testimonia.web.sections import SECTIONS
 
@@ -221,6 +223,85 @@ urlpatterns = [
         "w/<slug:workspace>/organisations/<int:organisation>/edit/",
         views_people.organisation_edit,
         name="organisation_edit",
+    ),
+    path("w/<slug:workspace>/legal/", legal_views.overview, name="legal"),
+    path("w/<slug:workspace>/legal/crimes/", legal_views.crime_list, name="crimes"),
+    path("w/<slug:workspace>/legal/crimes/<str:crime>/", legal_views.crime_detail, name="crime"),
+    path(
+        "w/<slug:workspace>/legal/crimes/<str:crime>/matrix/",
+        legal_matrix.matrix_crime,
+        name="matrix_crime",
+    ),
+    path(
+        "w/<slug:workspace>/legal/incidents/<int:incident>/",
+        legal_views.incident_qualifications,
+        name="legal_incident",
+    ),
+    path(
+        "w/<slug:workspace>/legal/incidents/<int:incident>/qualify/",
+        legal_views.qualify,
+        name="qualify",
+    ),
+    path(
+        "w/<slug:workspace>/legal/incidents/<int:incident>/acts/<int:act>/suggest/",
+        legal_views.suggest_for_act,
+        name="suggest",
+    ),
+    path(
+        "w/<slug:workspace>/legal/incidents/<int:incident>/matrix/",
+        legal_matrix.matrix_incident,
+        name="matrix_incident",
+    ),
+    path(
+        "w/<slug:workspace>/legal/persons/<int:person>/matrix/",
+        legal_matrix.matrix_person,
+        name="matrix_person",
+    ),
+    path(
+        "w/<slug:workspace>/legal/organisations/<int:organisation>/matrix/",
+        legal_matrix.matrix_organisation,
+        name="matrix_organisation",
+    ),
+    path(
+        "w/<slug:workspace>/legal/qualifications/<int:qualification>/decide/",
+        legal_views.decide,
+        name="qualification_decide",
+    ),
+    path(
+        "w/<slug:workspace>/legal/qualifications/<int:qualification>/suspects/",
+        legal_views.liability_add,
+        name="liability_add",
+    ),
+    path(
+        "w/<slug:workspace>/legal/qualifications/<int:qualification>/elements/<int:number>/assess/",
+        legal_matrix.element_assess,
+        name="element_assess",
+    ),
+    path(
+        "w/<slug:workspace>/legal/qualifications/<int:qualification>/elements/<int:number>/"
+        "supports/",
+        legal_matrix.element_support,
+        name="element_support",
+    ),
+    path(
+        "w/<slug:workspace>/legal/liabilities/<int:liability>/remove/",
+        legal_views.liability_remove,
+        name="liability_remove",
+    ),
+    path(
+        "w/<slug:workspace>/legal/liabilities/<int:liability>/elements/<int:number>/assess/",
+        legal_matrix.element_assess,
+        name="liability_element_assess",
+    ),
+    path(
+        "w/<slug:workspace>/legal/liabilities/<int:liability>/elements/<int:number>/supports/",
+        legal_matrix.element_support,
+        name="liability_element_support",
+    ),
+    path(
+        "w/<slug:workspace>/legal/supports/<int:support>/unlink/",
+        legal_matrix.support_unlink,
+        name="support_unlink",
     ),
     path("w/<slug:workspace>/cases/", views.cases, name="cases"),
     path("w/<slug:workspace>/jobs/", views.jobs, name="jobs"),

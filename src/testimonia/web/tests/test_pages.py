@@ -83,7 +83,7 @@ def test_the_dashboard_shows_every_capability_and_says_which_are_not_built(inves
 
 @pytest.mark.django_db
 def test_pages_of_capabilities_not_built_say_so(investigator):
-    page = client_for(investigator).get("/w/test-ws/legal/").content.decode()
+    page = client_for(investigator).get("/w/test-ws/casualties/").content.decode()
     assert "not built yet" in page
 
 
