@@ -148,6 +148,9 @@ def build_parser() -> Parser:
     from testimonia import cli_witness
 
     cli_witness.add_parsers(sub)
+    from testimonia import cli_estimate
+
+    cli_estimate.add_parsers(sub)
 
     manage = sub.add_parser(
         "manage",
@@ -188,6 +191,11 @@ def dispatch(args: argparse.Namespace) -> int:
 
         # The catalogue is data shipped with the code: no configuration, no database.
         return cli_legal.cmd_crimes(args)
+    if args.command == "estimate":
+        from testimonia import cli_estimate
+
+        # Pure computation on a CSV: no configuration, no database.
+        return cli_estimate.cmd_estimate(args)
     setup_django()
     if args.command in ("ingest", "derive", "verify", "custody"):
         from testimonia import cli_evidence

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "testimonia.evidence",
     "testimonia.incidents",
     "testimonia.legal",
+    "testimonia.casualties",
     "testimonia.cases",
     "testimonia.web",
 ]
