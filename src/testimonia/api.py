@@ -15,6 +15,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from testimonia.accounts.api import router as accounts_router
 from testimonia.accounts.api_auth import API_AUTH, api_public
+from testimonia.cases.api_cases import router as cases_router
+from testimonia.cases.api_redaction import router as redaction_router
 from testimonia.cases.api_witnesses import router as witnesses_router
 from testimonia.core.middleware import ERROR_CODES
 from testimonia.evidence.api import router as evidence_router
@@ -25,6 +27,7 @@ from testimonia.incidents.api_search import router as search_router
 from testimonia.jobs.api import router as jobs_router
 from testimonia.legal.api import router as legal_router
 from testimonia.legal.api_qualification import router as qualification_router
+from testimonia.roadmap.api import router as roadmap_router
 
 logger = logging.getLogger("testimonia.api")
 
@@ -106,3 +109,6 @@ api.add_router("/", jobs_router)
 api.add_router("/", legal_router)
 api.add_router("/", qualification_router)
 api.add_router("/", witnesses_router)
+api.add_router("/", redaction_router)
+api.add_router("/", cases_router)
+api.add_router("/", roadmap_router)

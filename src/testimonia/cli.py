@@ -148,6 +148,19 @@ def build_parser() -> Parser:
     from testimonia import cli_witness
 
     cli_witness.add_parsers(sub)
+
+    from testimonia import cli_roadmap
+
+    cli_roadmap.add_parsers(sub)
+
+    from testimonia import cli_cases
+
+    cli_cases.add_parsers(sub)
+
+    from testimonia import cli_redact
+
+    cli_redact.add_parsers(sub)
+
     from testimonia import cli_estimate
 
     cli_estimate.add_parsers(sub)
@@ -236,10 +249,23 @@ def dispatch(args: argparse.Namespace) -> int:
         if args.command == "hold":
             return cli_preserve.cmd_hold(args)
         return cli_preserve.cmd_deletion(args)
+    if args.command == "redact":
+        from testimonia import cli_redact
+
+        return cli_redact.cmd_redact(args)  # checks the database itself
     if args.command in ("witness", "testimony"):
         from testimonia import cli_witness
 
         return cli_witness.dispatch(args)  # checks the database itself (init-key needs none)
+    if args.command == "roadmap":
+        from testimonia import cli_roadmap
+
+        check_database()
+        return cli_roadmap.dispatch(args)
+    if args.command == "case":
+        from testimonia import cli_cases
+
+        return cli_cases.dispatch(args)  # checks the database itself
     handler = {
         ("workspace", "create"): cmd_workspace_create,
         ("workspace", "list"): cmd_workspace_list,

@@ -355,9 +355,22 @@ def cmd_consent(args: argparse.Namespace) -> int:
             )
             for scope, slug in parsed
         ]
-    records = [consent.consent_record(r) for r in rows]
-    lines = "\n".join(_consent_line(r) for r in records)
-    _print(args, records, lines)
+    from testimonia.cases.disclosure import affected_record, disclosures_affected_by
+
+    records = []
+    text = []
+    for row in rows:
+        record = consent.consent_record(row)
+        # A withdrawal lists the earlier disclosures that included what it covers.
+        record["affected_disclosures"] = [affected_record(d) for d in disclosures_affected_by(row)]
+        records.append(record)
+        text.append(_consent_line(record))
+        text.extend(
+            f"  affects disclosure {d['id']}: case {d['case']} to {d['mechanism']}"
+            f"{' (' + d['recipient'] + ')' if d['recipient'] else ''} on {d['disclosed_at']}"
+            for d in record["affected_disclosures"]
+        )
+    _print(args, records, "\n".join(text))
     return EXIT_OK
 
 

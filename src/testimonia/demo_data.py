@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from testimonia.accounts.models import User
 from testimonia.accounts.roles import Role
 from testimonia.accounts.services import create_user, create_workspace, grant_role
-from testimonia.cases.models import Case
+from testimonia.cases.models import Case, Mechanism
 from testimonia.custody.services import sign_checkpoint
 from testimonia.evidence.services import add_item
 from testimonia.incidents.models import Incident
@@ -128,14 +128,14 @@ def create_demo_workspace(username: str, password: str) -> User:
     case = Case.objects.create(
         workspace=workspace,
         title="Attacks on health care (demo dossier)",
-        mechanism=Case.Mechanism.UN_INQUIRY,
+        mechanism=Mechanism.objects.filter(slug="un-coi").first(),
         summary=FICTIONAL + "Incidents affecting medical facilities, for a commission of inquiry.",
     )
     case.incidents.set([clinic, market])
     Case.objects.create(
         workspace=workspace,
         title="Obstruction of humanitarian aid (demo dossier)",
-        mechanism=Case.Mechanism.NATIONAL,
+        mechanism=Mechanism.objects.filter(slug="national").first(),
         summary=FICTIONAL + "For a national prosecutor under universal jurisdiction.",
     ).incidents.set([convoy])
     return user

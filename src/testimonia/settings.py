@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "testimonia.legal",
     "testimonia.casualties",
     "testimonia.cases",
+    "testimonia.roadmap",
     "testimonia.web",
 ]
 

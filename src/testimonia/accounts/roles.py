@@ -33,12 +33,15 @@ class Capability(StrEnum):
     EDIT_RECORDS = "edit_records"
     QUALIFY = "qualify"
     VIEW_CASES = "view_cases"
+    BUILD_CASES = "build_cases"
     VIEW_JOBS = "view_jobs"
     MANAGE_MEMBERS = "manage_members"
     VIEW_WITNESSES = "view_witnesses"
     RECORD_TESTIMONY = "record_testimony"
     PROTECT_WITNESSES = "protect_witnesses"
     REVEAL_IDENTITY = "reveal_identity"
+    EDIT_ROADMAP = "edit_roadmap"
+    REDACT = "redact"
 
 
 _INTERNAL = frozenset(
@@ -74,6 +77,10 @@ POLICY: dict[Capability, frozenset[Role]] = {
     # every internal role reads it (VIEW_RECORDS).
     Capability.QUALIFY: frozenset({Role.LEGAL_OFFICER, Role.ADMINISTRATOR}),
     Capability.VIEW_CASES: frozenset({*_INTERNAL, Role.REVIEWER}),
+    # Dossiers and disclosures (cases app, docs/cases.md): the lawyers build cases and send
+    # them to mechanisms. A reviewer (VIEW_CASES) sees only the cases whose team names them,
+    # and there only the disclosures to their mechanism (cases/dossiers.py).
+    Capability.BUILD_CASES: frozenset({Role.LEGAL_OFFICER, Role.ADMINISTRATOR}),
     Capability.VIEW_JOBS: _INTERNAL,
     Capability.MANAGE_MEMBERS: frozenset({Role.ADMINISTRATOR}),
     # Witnesses (cases app, docs/witnesses.md): every internal role works with pseudonyms,
@@ -85,6 +92,12 @@ POLICY: dict[Capability, frozenset[Role]] = {
     Capability.RECORD_TESTIMONY: frozenset({Role.INVESTIGATOR, Role.PROTECTION_OFFICER}),
     Capability.PROTECT_WITNESSES: frozenset({Role.PROTECTION_OFFICER}),
     Capability.REVEAL_IDENTITY: frozenset({Role.PROTECTION_OFFICER}),
+    # The roadmap for justice (roadmap app, docs/roadmap.md): every internal role reads it
+    # (VIEW_RECORDS); the analysts and lawyers who follow states' implementation record it.
+    Capability.EDIT_ROADMAP: frozenset({Role.ANALYST, Role.LEGAL_OFFICER, Role.ADMINISTRATOR}),
+    # Redacted copies of testimonies and documents (cases/redaction.py) are prepared for
+    # disclosure by the people who answer for it: protection officers and the lawyers.
+    Capability.REDACT: frozenset({Role.PROTECTION_OFFICER, Role.LEGAL_OFFICER, Role.ADMINISTRATOR}),
 }
 
 

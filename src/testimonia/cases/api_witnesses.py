@@ -29,6 +29,7 @@ from testimonia.accounts.api_auth import workspace_auth
 from testimonia.accounts.models import User
 from testimonia.accounts.roles import Capability
 from testimonia.cases import consent, identity, testimonies, witnesses
+from testimonia.cases import disclosure as disclosures_affected
 from testimonia.cases.exceptions import (
     CasesError,
     IdentityKeyUnavailable,
@@ -144,6 +145,20 @@ class ConsentOut(Schema):
     form_item: int | None
     effective_at: dt.datetime
     recorded_by: str | None
+
+
+class AffectedDisclosureOut(Schema):
+    id: int
+    case: int
+    mechanism: str
+    recipient: str
+    disclosed_at: dt.datetime
+
+
+class ConsentRecordedOut(ConsentOut):
+    # For a withdrawal: the earlier disclosures that included what it covers (the
+    # recipients may need to be told); empty for a grant.
+    affected_disclosures: list[AffectedDisclosureOut]
 
 
 class ConsentStateOut(Schema):
@@ -457,13 +472,13 @@ def get_consent(request: HttpRequest, workspace: str, pseudonym: str) -> Consent
 
 @router.post(
     WITNESS + "/consent",
-    response={201: ConsentOut},
-    summary="Record a consent given or withdrawn",
+    response={201: ConsentRecordedOut},
+    summary="Record a consent given or withdrawn (a withdrawal lists the disclosures it affects)",
     auth=RECORD,
 )
 def record_consent(
     request: HttpRequest, workspace: str, pseudonym: str, payload: ConsentIn
-) -> Status[ConsentOut]:
+) -> Status[ConsentRecordedOut]:
     witness = witness_or_404(request, pseudonym)
     item = _item_or_404(request, payload.item)
     form_item = _item_or_404(request, payload.form_item)
@@ -479,7 +494,13 @@ def record_consent(
             form_item=form_item,
             effective_at=payload.effective_at,
         )
-    return Status(201, consent_out(row))
+    affected = [
+        AffectedDisclosureOut(**disclosures_affected.affected_record(d))
+        for d in disclosures_affected.disclosures_affected_by(row)
+    ]
+    return Status(
+        201, ConsentRecordedOut(**consent.consent_record(row), affected_disclosures=affected)
+    )
 
 
 @router.get(

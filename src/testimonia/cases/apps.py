@@ -11,6 +11,7 @@ class CasesConfig(AppConfig):
 
         from testimonia.cases import checks  # noqa: F401 (registers the system checks)
         from testimonia.cases.consent import CONSENT_ACTION
+        from testimonia.cases.disclosure import DISCLOSURE_ACTION, RECEIPT_ACTION
         from testimonia.cases.identity import Action
         from testimonia.cases.mechanisms import sync_mechanisms
         from testimonia.custody.services import register_action_label
@@ -18,6 +19,8 @@ class CasesConfig(AppConfig):
         register_action_label(Action.REVEAL, _("witness identity revealed"))
         register_action_label(Action.UPDATE, _("witness identity corrected"))
         register_action_label(CONSENT_ACTION, _("consent recorded"))
+        register_action_label(DISCLOSURE_ACTION, _("disclosure to a mechanism"))
+        register_action_label(RECEIPT_ACTION, _("receipt of a disclosure recorded"))
 
         # The mechanisms registry is data shipped with the code: every migrate brings it in
         # line (adding what is new, never deleting what consent decisions name).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 from django.core.exceptions import SuspiciousOperation
 from django.utils.translation import gettext as _
 
@@ -20,6 +23,39 @@ class WitnessNotFound(CasesError):
 
 class IdentityRefused(CasesError):
     """The actor may not read or change witness identities in this workspace."""
+
+
+class CaseNotFound(CasesError):
+    """No such case (or record of a case) in the workspace; answered like one that does not
+    exist, whatever the reason."""
+
+
+class CaseConflict(CasesError):
+    """The case's state does not allow the change (a closed case, a suspect still charged)."""
+
+
+class Refusal(NamedTuple):
+    """One item a disclosure cannot include, and why (naming the witness by pseudonym)."""
+
+    item: int
+    reason: str
+
+
+class DisclosureRefused(CasesError):
+    """Items of the case may not go to the mechanism: nothing was written. `refusals` names
+    every one of them with its reason."""
+
+    def __init__(self, mechanism: str, refusals: Sequence[Refusal]) -> None:
+        self.mechanism = mechanism
+        self.refusals = tuple(refusals)
+        super().__init__(
+            _("%(count)d item(s) may not go to %(mechanism)s: %(items)s; nothing was written")
+            % {
+                "count": len(self.refusals),
+                "mechanism": mechanism,
+                "items": "; ".join(f"item {r.item}: {r.reason}" for r in self.refusals),
+            }
+        )
 
 
 class IdentityKeyUnavailable(CasesError):

@@ -2,21 +2,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Case(models.Model):
-    """A dossier prepared for a justice mechanism. The cases issue adds suspects, charges,
-    the case matrix, disclosure and exports."""
-
-    class Mechanism(models.TextChoices):
-        ICC = "icc", _("International Criminal Court")
-        UN_INQUIRY = "un_inquiry", _("UN commission of inquiry")
-        NATIONAL = "national", _("National prosecutor (universal jurisdiction)")
-        OTHER = "other", _("Other mechanism")
+    """A dossier prepared for a justice mechanism: the situation, the suspects, the charges
+    (a crime of the catalogue and a mode of liability), the incidents and evidence items that
+    support them, the team, and the disclosures made from it (docs/cases.md). Every change is
+    kept with its author (django-simple-history)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
+        IN_PREPARATION = "in_preparation", _("In preparation")
         SUBMITTED = "submitted", _("Submitted")
         CLOSED = "closed", _("Closed")
 
@@ -24,23 +23,59 @@ class Case(models.Model):
         "accounts.Workspace", on_delete=models.PROTECT, related_name="cases"
     )
     title = models.CharField(_("title"), max_length=300)
-    mechanism = models.CharField(_("mechanism"), max_length=16, choices=Mechanism.choices)
+    # The mechanism the dossier is prepared for; a disclosure may still go to another one.
+    mechanism = models.ForeignKey(
+        "cases.Mechanism",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("mechanism"),
+    )
+    situation = models.TextField(_("situation"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    # The language of the memorandum of its disclosures (BCP 47: ar, en, fr, he, ...).
+    language = models.CharField(_("language"), max_length=35, default="en")
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
     )
     incidents = models.ManyToManyField(
         "incidents.Incident", verbose_name=_("incidents"), blank=True, related_name="cases"
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    history = HistoricalRecords(m2m_fields=[incidents])
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "in_preparation", "submitted", "closed"]),
+                name="case_known_status",
+            ),
+        ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 
     def __str__(self) -> str:
         return self.title
+
+    def get_mechanism_display(self) -> str:
+        """The mechanism's name in the active language (templates written for the former
+        choice field call this)."""
+        if self.mechanism is None:
+            return ""
+        names: dict[str, str] = self.mechanism.names
+        language = (get_language() or "en").split("-")[0]
+        return names.get(language) or names.get("en") or self.mechanism.slug
 
 
 class Mechanism(models.Model):
@@ -357,3 +392,284 @@ class Testimony(models.Model):
 
     def __str__(self) -> str:
         return f"item {self.item_id} of witness {self.witness_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Dossiers (cases/dossiers.py)
+
+
+class CaseSuspect(models.Model):
+    """A suspect of a case: a person or a unit of the documentation database."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="suspects")
+    person = models.ForeignKey(
+        "incidents.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_suspicions",
+        verbose_name=_("person"),
+    )
+    organisation = models.ForeignKey(
+        "incidents.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_suspicions",
+        verbose_name=_("unit"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, organisation__isnull=True)
+                | models.Q(person__isnull=True, organisation__isnull=False),
+                name="case_suspect_is_a_person_or_a_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "person"],
+                condition=models.Q(person__isnull=False),
+                name="case_suspect_unique_person",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="case_suspect_unique_unit",
+            ),
+        ]
+        verbose_name = _("suspect")
+        verbose_name_plural = _("suspects")
+
+    def __str__(self) -> str:
+        who = f"person {self.person_id}" if self.person_id else f"unit {self.organisation_id}"
+        return f"{who} in case {self.case_id}"
+
+
+class Charge(models.Model):
+    """A charge of a case: a crime of the legal catalogue and a mode of liability, against
+    one of the case's suspects (or none named yet), with the qualification and the liability
+    of the legal app that support it where they exist."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="charges")
+    crime_id = models.CharField(_("crime"), max_length=32)  # a catalogue id: RS-7-1-a
+    mode_id = models.CharField(_("mode of liability"), max_length=32)  # RS-25-3-a
+    catalogue_version = models.CharField(_("catalogue version"), max_length=16)
+    suspect = models.ForeignKey(
+        CaseSuspect,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="charges",
+        verbose_name=_("suspect"),
+    )
+    # The legal app's records (they may be removed there: the charge then stays, unlinked).
+    qualification = models.ForeignKey(
+        "legal.Qualification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="charges",
+        verbose_name=_("qualification"),
+    )
+    liability = models.ForeignKey(
+        "legal.Liability",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="charges",
+        verbose_name=_("liability"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "crime_id", "mode_id", "suspect"],
+                condition=models.Q(suspect__isnull=False),
+                name="charge_unique_per_suspect",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "crime_id", "mode_id"],
+                condition=models.Q(suspect__isnull=True),
+                name="charge_unique_without_suspect",
+            ),
+        ]
+        verbose_name = _("charge")
+        verbose_name_plural = _("charges")
+
+    def __str__(self) -> str:
+        return f"{self.crime_id} / {self.mode_id} in case {self.case_id}"
+
+
+class CaseItem(models.Model):
+    """An evidence item that supports a case, with a note on what it shows."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_items")
+    item = models.ForeignKey("evidence.Item", on_delete=models.PROTECT, related_name="case_items")
+    note = models.TextField(_("note"), blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "item"], name="case_item_unique"),
+        ]
+        verbose_name = _("item of a case")
+        verbose_name_plural = _("items of a case")
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} in case {self.case_id}"
+
+
+class CaseMember(models.Model):
+    """A member of the workspace on the case's team, with their role in it. A reviewer (of
+    the mechanism named) sees the case's disclosures to that mechanism, nothing else."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("lead")
+        MEMBER = "member", _("member")
+        REVIEWER = "reviewer", _("reviewer for a mechanism")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="team")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="case_memberships"
+    )
+    role = models.CharField(_("role in the case"), max_length=16, choices=Role.choices)
+    mechanism = models.ForeignKey(
+        Mechanism,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("mechanism"),
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["case", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="case_member_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["lead", "member", "reviewer"]),
+                name="case_member_known_role",
+            ),
+            # A reviewer reviews for one mechanism; the others name none.
+            models.CheckConstraint(
+                condition=models.Q(role="reviewer", mechanism__isnull=False)
+                | (~models.Q(role="reviewer") & models.Q(mechanism__isnull=True)),
+                name="case_member_mechanism_iff_reviewer",
+            ),
+        ]
+        verbose_name = _("member of a case team")
+        verbose_name_plural = _("members of case teams")
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} as {self.role} in case {self.case_id}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The disclosure log (cases/disclosure.py)
+
+
+class Disclosure(models.Model):
+    """One package that went to a mechanism: the bag's identity (export id, the digest of
+    its tag manifest), who sent it to whom and when, and the recipient's receipt once
+    recorded. Its items, with the consent each relied on, are DisclosureItem rows."""
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.PROTECT, related_name="disclosures"
+    )
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="disclosures")
+    mechanism = models.ForeignKey(
+        Mechanism, on_delete=models.PROTECT, related_name="disclosures", verbose_name=_("mechanism")
+    )
+    recipient = models.CharField(_("recipient"), max_length=300, blank=True)
+    disclosed_at = models.DateTimeField(_("disclosed at"))
+    disclosed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        verbose_name=_("disclosed by"),
+    )
+    export_id = models.CharField(_("export id"), max_length=36, unique=True)
+    # "sha256:<hex>" of the bag's tagmanifest-sha256.txt, which fixes every file of the bag.
+    manifest_digest = models.CharField(_("manifest digest"), max_length=80)
+    payload_oxum = models.CharField(_("payload size and count"), max_length=64)
+    bag_name = models.CharField(_("bag folder"), max_length=255)
+    # Where the server keeps the bag (relative to TESTIMONIA_HOME), for exports made through
+    # the API; "" for a bag written to a folder of the operator's choosing.
+    stored_at = models.CharField(_("stored at"), max_length=500, blank=True)
+    language = models.CharField(_("memorandum language"), max_length=35)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
+    receipt_reference = models.CharField(_("receipt reference"), max_length=300, blank=True)
+    receipt_note = models.TextField(_("receipt note"), blank=True)
+    receipt_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    receipt_recorded_at = models.DateTimeField(_("receipt recorded at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-disclosed_at", "-id"]
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+
+    def __str__(self) -> str:
+        return f"disclosure {self.pk} of case {self.case_id} to {self.mechanism_id}"
+
+
+class DisclosureItem(models.Model):
+    """One file of a disclosure: the item that went (a redacted derivative where the witness
+    may not be identified), the case's item it stands for, and the consent decision it
+    relied on (None: the item was not given by a witness)."""
+
+    disclosure = models.ForeignKey(Disclosure, on_delete=models.CASCADE, related_name="items")
+    item = models.ForeignKey("evidence.Item", on_delete=models.PROTECT, related_name="+")
+    case_item = models.ForeignKey("evidence.Item", on_delete=models.PROTECT, related_name="+")
+    bag_path = models.CharField(_("path in the bag"), max_length=1024)
+    witness = models.ForeignKey(
+        Witness, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent = models.ForeignKey(
+        Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consent_effective_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    # The identification decision, where the witness consented to be identified.
+    identification = models.ForeignKey(
+        Consent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    redacted = models.BooleanField(_("redacted"), default=False)
+    reason = models.TextField(_("consent, in words"))
+
+    class Meta:
+        ordering = ["disclosure", "item"]
+        constraints = [
+            models.UniqueConstraint(fields=["disclosure", "item"], name="disclosure_item_unique"),
+        ]
+        verbose_name = _("disclosed item")
+        verbose_name_plural = _("disclosed items")
+
+    def __str__(self) -> str:
+        return f"item {self.item_id} in disclosure {self.disclosure_id}"

@@ -37,7 +37,7 @@ import tempfile
 import threading
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import metadata
@@ -126,6 +126,17 @@ class _Copied:
     size: int
 
 
+# What the hooks of export_bag receive: each item copied into the bag, with its path there.
+CopiedItem = _Copied
+# Extra tag files for the bag (a disclosure's index and memorandum), made once the items are
+# copied: {path in the bag: bytes}. The paths must not be the export's own nor under data/.
+TagFilesHook = Callable[[str, Sequence[CopiedItem]], Mapping[str, bytes]]
+# Called with the complete bag (in its staging folder) and the export id, inside the
+# transaction that records the export, before the bag is renamed into place: what it records
+# commits with the export, and an exception it raises undoes the export and leaves no bag.
+WrittenHook = Callable[[Path, str], None]
+
+
 def export_bag(
     actor: User | None,
     workspace: Workspace,
@@ -134,6 +145,8 @@ def export_bag(
     *,
     source_organization: str = "",
     progress: Callable[[int], None] | None = None,
+    tag_files: TagFilesHook | None = None,
+    on_written: WrittenHook | None = None,
 ) -> Path:
     """Write the items of `workspace` named by `item_ids` as a bag at `out_dir`; return it.
 
@@ -142,6 +155,8 @@ def export_bag(
     bytes changed, StoredObjectMissing when one is gone, CustodyDamaged when the log is damaged.
     Call it outside any transaction: the bag is renamed into place just before its custody
     events commit, and an enclosing transaction that rolled back later would orphan it.
+    `tag_files` adds tag files of the caller's, `on_written` records what the caller needs in
+    the export's transaction (TagFilesHook, WrittenHook; the cases app's disclosures use them).
     """
     out = _destination(out_dir)
     items = _items_to_export(workspace, item_ids)
@@ -153,6 +168,7 @@ def export_bag(
         store = blob_store()
         copied = [_copy_item(staging, item, store, progress) for item in items]
         _fsync_files(_inside(staging, c.bag_path) for c in copied)
+        extra = _extra_tag_files(tag_files(export_id, copied)) if tag_files else {}
         with transaction.atomic():
             for copy in copied:
                 append_event(
@@ -178,6 +194,7 @@ def export_bag(
                 checkpoint=checkpoint,
                 events=events,
                 earlier=earlier,
+                extra=extra,
                 info=_bag_info(
                     workspace,
                     actor,
@@ -188,6 +205,8 @@ def export_bag(
                 ),
             )
             _fsync_tree(staging)
+            if on_written is not None:
+                on_written(staging, export_id)
             # Replaces an empty folder atomically; fails if anything appeared in it meanwhile.
             os.rename(staging, out)
             published = True
@@ -549,6 +568,7 @@ def _write_tag_files(
     events: Sequence[dict[str, Any]],
     earlier: Sequence[dict[str, Any]],
     info: Sequence[tuple[str, str]],
+    extra: Mapping[str, bytes] | None = None,
 ) -> None:
     rows = [_item_row(c) for c in copied]
     key = keys.load_or_create_signing_key(settings.TESTIMONIA_HOME).public_key()
@@ -582,6 +602,10 @@ def _write_tag_files(
     # The signed text and its RFC 3161 timestamp as files, for `openssl ts -verify -data`.
     files[f"{CUSTODY_DIR}/checkpoint-note.txt"] = checkpoint.note
     contents = {name: text.encode("utf-8") for name, text in files.items()}
+    for name, data in (extra or {}).items():
+        if name in contents:
+            raise ValueError(f"an extra tag file would replace the bag's own {name}")
+        contents[name] = data
     token = bytes(checkpoint.tsa_response or b"")
     if token:
         contents[f"{CUSTODY_DIR}/checkpoint.tsr"] = token
@@ -592,6 +616,26 @@ def _write_tag_files(
     for index, algorithm in enumerate(ALGORITHMS):
         lines = "".join(f"{digests[name][index]}  {name}\n" for name in sorted(digests))
         _write_file(_inside(staging, f"tagmanifest-{algorithm}.txt"), lines.encode("utf-8"))
+
+
+_OWN_NAMES = re.compile(r"\A(data/|bagit\.txt\Z|bag-info\.txt\Z|(tag)?manifest-)")
+
+
+def _extra_tag_files(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The extra tag files of a hook, checked: relative paths outside the payload and apart
+    from the bag's declaration, info and manifests."""
+    checked: dict[str, bytes] = {}
+    for name, data in files.items():
+        parts = name.split("/")
+        if (
+            not name
+            or name.startswith("/")
+            or any(part in ("", ".", "..") for part in parts)
+            or _OWN_NAMES.match(name)
+        ):
+            raise ValueError(f"not a tag file name an export may add: {name!r}")
+        checked[name] = bytes(data)
+    return checked
 
 
 def _item_row(copy: _Copied) -> dict[str, Any]:

@@ -63,6 +63,13 @@ SECTIONS: tuple[Section, ...] = (
         Capability.VIEW_CASES,
     ),
     Section(
+        "witnesses",
+        _("Witnesses"),
+        _("Testimonies under pseudonyms, consent, protection and redaction."),
+        "web:witnesses",
+        Capability.VIEW_WITNESSES,
+    ),
+    Section(
         "reparations",
         _("Reparations"),
         _("Claimants, harms and claims for registers of damage."),
@@ -73,7 +80,7 @@ SECTIONS: tuple[Section, ...] = (
         "roadmap",
         _("Roadmap for justice"),
         _("Recommendations to states and bodies, and what they did about them."),
-        None,
+        "web:roadmap",
         Capability.VIEW_RECORDS,
     ),
     Section(

@@ -1,11 +1,13 @@
 from django.urls import path
 
+from testimonia.cases import views_redaction, views_witnesses
 from testimonia.custody import views as custody_views
 from testimonia.evidence import views as evidence_views
 from testimonia.incidents import views as incident_views
 from testimonia.incidents import views_import, views_people, views_relations
 from testimonia.legal import views as legal_views
 from testimonia.legal import views_matrix as legal_matrix
+from testimonia.roadmap.urls import urlpatterns as roadmap_urlpatterns
 from testimonia.web import views
 from testimonia.web.sections import SECTIONS
 
@@ -304,8 +306,38 @@ urlpatterns = [
         name="support_unlink",
     ),
     path("w/<slug:workspace>/cases/", views.cases, name="cases"),
+    # Witnesses and redaction (cases/views_witnesses.py, cases/views_redaction.py).
+    path("w/<slug:workspace>/witnesses/", views_witnesses.witness_list, name="witnesses"),
+    path("w/<slug:workspace>/witnesses/new/", views_witnesses.witness_new, name="witness_new"),
+    path(
+        "w/<slug:workspace>/witnesses/<str:pseudonym>/",
+        views_witnesses.witness_detail,
+        name="witness",
+    ),
+    path(
+        "w/<slug:workspace>/witnesses/<str:pseudonym>/consent/",
+        views_witnesses.witness_consent,
+        name="witness_consent",
+    ),
+    path(
+        "w/<slug:workspace>/witnesses/<str:pseudonym>/protection/",
+        views_witnesses.witness_protection,
+        name="witness_protection",
+    ),
+    path(
+        "w/<slug:workspace>/witnesses/<str:pseudonym>/reveal/",
+        views_witnesses.witness_reveal,
+        name="witness_reveal",
+    ),
+    path(
+        "w/<slug:workspace>/evidence/<int:item>/redact/",
+        views_redaction.item_redact,
+        name="item_redact",
+    ),
     path("w/<slug:workspace>/jobs/", views.jobs, name="jobs"),
 ]
+# The roadmap for justice (roadmap/urls.py, docs/roadmap.md).
+urlpatterns += roadmap_urlpatterns
 urlpatterns += [
     path(
         f"w/<slug:workspace>/{section.key}/",

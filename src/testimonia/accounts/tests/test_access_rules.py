@@ -114,7 +114,32 @@ def real_objects(personas, workspace, settings, tmp_path):
         **(documentation := _documentation_objects(workspace, item)),
         **_legal_objects(personas["legal_officer"], documentation["act_id"]),
         **_witness_objects(workspace, settings, tmp_path),
+        **_roadmap_objects(workspace),
+        **_case_objects(personas, workspace, item, documentation["incident_id"]),
     }
+
+
+def _roadmap_objects(workspace):
+    """For the roadmap pages and API (roadmap/views.py, roadmap/api.py): a recommendation
+    with a status history, addressed to an actor and citing a source. None of them can be
+    deleted while in use, so each DELETE answers 409 to every allowed role."""
+    import datetime as dt
+
+    from testimonia.roadmap import services
+
+    actor = services.create_actor(None, workspace, name="x", kind="state")
+    source = services.create_source(None, workspace, title="x")
+    rec = services.create_recommendation(
+        None, workspace, text="x", addressees=[actor], source=source
+    )
+    services.record_status_change(None, rec, status="partial", date=dt.date(2024, 1, 1), note="x")
+    values = {
+        "recommendation": rec.pk,
+        "recommendation_id": rec.pk,
+        "actor_id": actor.pk,
+        "roadmap_source_id": source.pk,
+    }
+    return {name: str(pk) for name, pk in values.items()}
 
 
 def _witness_objects(workspace, settings, tmp_path):
@@ -132,6 +157,37 @@ def _witness_objects(workspace, settings, tmp_path):
     witness = create_witness(None, workspace, Identity(name="x"))
     interview = record_interview(None, witness, conducted_on=dt.date(2024, 1, 1), language="en")
     return {"pseudonym": witness.pseudonym, "interview_id": str(interview.pk)}
+
+
+def _case_objects(personas, workspace, item, incident_id):
+    """For the cases API (cases/api_cases.py): a closed case with an item (the one of the
+    routes that name `item_id`) and an incident (`incident_id`), a suspect, a charge, the
+    reviewer on its team for the ICC, and a disclosure to the ICC that the server keeps.
+    Nothing of a closed case can change, so each DELETE answers 409 to every allowed role
+    instead of removing the record for the next one."""
+    from testimonia.cases import disclosure, dossiers
+    from testimonia.incidents.models import Incident
+    from testimonia.incidents.services import create_person
+
+    lawyer = personas["legal_officer"]
+    case = dossiers.create_case(lawyer, workspace, "x", mechanism_slug="icc")
+    dossiers.add_items(lawyer, case, [item])
+    dossiers.add_incidents(lawyer, case, [Incident.objects.get(pk=incident_id)])
+    person = create_person(None, workspace, [("y", "en")])
+    suspect = dossiers.add_suspect(lawyer, case, person=person)
+    charge = dossiers.add_charge(lawyer, case, "RS-7-1-a", "RS-28-a", suspect=suspect)
+    reviewer = personas["reviewer"]
+    member = dossiers.add_member(lawyer, case, reviewer, "reviewer", mechanism_slug="icc")
+    made = disclosure.export_to_store(lawyer, case, "icc")
+    dossiers.set_status(lawyer, case, "closed")
+    values = {
+        "case_id": case.pk,
+        "suspect_id": suspect.pk,
+        "charge_id": charge.pk,
+        "member_id": member.pk,
+        "disclosure_id": made.pk,
+    }
+    return {name: str(pk) for name, pk in values.items()}
 
 
 def _relation_objects(workspace, incident, act):

@@ -274,7 +274,7 @@ def test_the_command_stops_with_exit_1_on_a_damaged_original(items, workspace, t
 def test_the_command_exports_the_evidence_of_a_cases_incidents(items, workspace, tmp_path):
     incident = Incident.objects.create(workspace=workspace, title="Shelling of the clinic")
     incident.evidence.add(items[0], items[3])
-    case = Case.objects.create(workspace=workspace, title="Clinic", mechanism="icc")
+    case = Case.objects.create(workspace=workspace, title="Clinic")
     case.incidents.add(incident)
     out = tmp_path / "case-bag"
     assert (
@@ -288,7 +288,7 @@ def test_the_command_exports_the_evidence_of_a_cases_incidents(items, workspace,
 
 
 def test_the_command_refuses_a_case_of_another_workspace(workspace, other_workspace, tmp_path):
-    case = Case.objects.create(workspace=other_workspace, title="Theirs", mechanism="icc")
+    case = Case.objects.create(workspace=other_workspace, title="Theirs")
     args = parse("--workspace", workspace.slug, "--case", str(case.pk), str(tmp_path / "b"))
     with pytest.raises(UsageError, match=f"no case {case.pk} in workspace"):
         cli_export.cmd_export(args)
