@@ -120,6 +120,14 @@ class Mechanism(models.Model):
     def __str__(self) -> str:
         return self.slug
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language, else in English, else the slug."""
+        from django.utils.translation import get_language
+
+        language = (get_language() or "en").split("-")[0]
+        return str(self.names.get(language) or self.names.get("en") or self.slug)
+
 
 class ProtectionMeasure(models.TextChoices):
     FACE_DISTORTION = "face_distortion", _("face or image distortion")

@@ -17,7 +17,7 @@ from testimonia.accounts.exceptions import AccountsError
 from testimonia.accounts.middleware import current_workspace
 from testimonia.accounts.roles import Capability, grants
 from testimonia.accounts.services import create_workspace, workspaces_for
-from testimonia.cases.models import Case
+from testimonia.cases.dossiers import visible_cases
 from testimonia.evidence.services import items_of
 from testimonia.incidents.models import Incident
 from testimonia.jobs.models import Job
@@ -71,15 +71,21 @@ def dashboard(request: HttpRequest, workspace: str) -> HttpResponse:
     if grants(roles, Capability.VIEW_RECORDS):
         counts["incidents"] = Incident.objects.filter(workspace=ws).count()
     if grants(roles, Capability.VIEW_CASES):
-        counts["cases"] = Case.objects.filter(workspace=ws).count()
+        counts["cases"] = visible_cases(request.user, ws).count()  # type: ignore[arg-type]
     return render(request, "web/dashboard.html", {"counts": counts})
 
 
 @access.workspace_member(Capability.VIEW_CASES)
 @require_GET
 def cases(request: HttpRequest, workspace: str) -> HttpResponse:
-    rows = Case.objects.filter(workspace=current_workspace(request)).prefetch_related("incidents")
-    return render(request, "web/cases.html", {"cases": rows})
+    ws = current_workspace(request)
+    # A reviewer sees only the cases whose team names them, and no working record (incident
+    # titles) of the workspace.
+    rows = visible_cases(request.user, ws).select_related("mechanism")  # type: ignore[arg-type]
+    records = grants(request.workspace_roles, Capability.VIEW_RECORDS)  # type: ignore[attr-defined]
+    if records:
+        rows = rows.prefetch_related("incidents")
+    return render(request, "web/cases.html", {"cases": rows, "show_incidents": records})
 
 
 @access.workspace_member(Capability.VIEW_JOBS)
