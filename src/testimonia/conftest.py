@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client
+from django.utils import translation
 
 from testimonia.accounts.models import User, Workspace
 from testimonia.accounts.roles import Role
@@ -19,6 +21,15 @@ from testimonia.accounts.services import create_user, create_workspace, grant_ro
 from testimonia.custody.services import forget_trees
 
 PASSWORD = "correct-horse-battery-staple-9"
+
+
+@pytest.fixture(autouse=True)
+def _language_reset() -> Any:
+    """Each test starts and ends in the default language: a page requested in Arabic leaves
+    Arabic active in the thread, which would change the messages later tests read."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
